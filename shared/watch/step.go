@@ -1,0 +1,266 @@
+package watch
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"cdnwatch/shared/notify"
+	"cdnwatch/shared/provider"
+)
+
+// DefaultTimeout applies when a document names none: long enough for the slowest prefetch
+// (about 30 minutes) with room to spare, short enough that a stuck task is reported the
+// same working day.
+const DefaultTimeout = 2 * time.Hour
+
+// MaxPendingListed caps the ids a timeout notice names.
+const MaxPendingListed = 50
+
+// Info is what a provider adds to every notice's wording.
+type Info struct {
+	// NoFailedState: the provider has no failed status (CloudFront).
+	NoFailedState bool
+}
+
+// Result is one step's outcome.
+type Result struct {
+	Doc *Document
+	// Notices are the notices this step added to the outbox (also in Doc's state).
+	Notices []notify.Notice
+	// Progress is an ephemeral progress notice for channels that show live progress.
+	Progress notify.Notice
+	// Wait is when to look again.
+	Wait time.Duration
+}
+
+// Step compares fresh statuses with the document's state and returns the next document.
+// obs holds the answers for (some of) the pending ids; an id missing from obs was not
+// asked this time and stays pending. Step is pure: same input, same output.
+func Step(doc *Document, obs map[string]provider.Task, now time.Time, pol Policy, info Info) Result {
+	d := doc.clone()
+	now = now.UTC()
+	if d.State == nil {
+		d.State = &State{V: StateVersion, ID: WatchID(d), Started: now.Unix(), Total: len(d.TaskIDs)}
+	}
+	st := d.State
+	st.Hops++
+	d.MAC = ""
+
+	var added []notify.Notice
+	if st.Finished == "" {
+		added = observe(d, obs, now, info)
+	}
+	st.Outbox.Add(added...)
+	wait := pol.next(d, obs, now)
+	st.Wait = int(wait.Round(time.Second) / time.Second)
+	return Result{Doc: d, Notices: added, Progress: progressNotice(d, now, info), Wait: wait}
+}
+
+func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info) []notify.Notice {
+	st := d.State
+	var (
+		keep            = d.TaskIDs[:0:0]
+		failures        []notify.Failure
+		failedIDs       []string
+		unknownIDs      []string
+		running         int
+		progressSum     float64
+		failuresOmitted int
+		unknownFailures []notify.Failure
+		unknownOmitted  int
+	)
+	for _, id := range d.TaskIDs {
+		t, ok := obs[id]
+		if !ok {
+			keep = append(keep, id)
+			continue
+		}
+		switch t.Status {
+		case provider.Complete:
+			st.Complete++
+			st.Objects += max(1, len(t.Objects))
+		case provider.Failed:
+			st.Failed++
+			st.Objects += max(1, len(t.Objects))
+			failedIDs = append(failedIDs, id)
+			for _, o := range t.Objects {
+				if o.Status != provider.Failed {
+					continue
+				}
+				f := notify.Failure{TaskID: id, Path: o.Path, Type: o.Type, Reason: o.Reason}
+				if f.Reason == "" {
+					f.Reason = o.RawStatus
+				}
+				if len(failures) < MaxFailures {
+					failures = append(failures, f)
+				} else {
+					failuresOmitted++
+				}
+				st.addFailure(f)
+			}
+		case provider.Unknown:
+			st.Unknown++
+			unknownIDs = append(unknownIDs, id)
+			f := notify.Failure{TaskID: id, Status: string(provider.Unknown),
+				Reason: "not found: unknown id, or past the provider's retention"}
+			if len(unknownFailures) < MaxFailures {
+				unknownFailures = append(unknownFailures, f)
+			} else {
+				unknownOmitted++
+			}
+			st.addFailure(f)
+		default:
+			keep = append(keep, id)
+			if p, ok := meanProgress(t); ok {
+				running++
+				progressSum += p
+			}
+		}
+	}
+	d.TaskIDs = keep
+	st.Running = running
+	st.Progress = 0
+	if running > 0 {
+		st.Progress = round2(progressSum / float64(running))
+	}
+
+	var out []notify.Notice
+	base := func(kind notify.Kind, parts ...string) notify.Notice {
+		return notify.Notice{
+			ID: NoticeID(st.ID, string(kind), parts...), Kind: kind, WatchID: st.ID,
+			Label: labelOf(d), Provider: d.Provider, Started: st.StartedAt(), At: now,
+			Counts: st.Counts(len(keep)), NoFailedState: info.NoFailedState,
+		}
+	}
+	if len(failedIDs) > 0 {
+		n := base(notify.TaskFailed, sortedCopy(failedIDs)...)
+		n.Failures, n.FailuresOmitted = failures, failuresOmitted
+		out = append(out, n)
+	}
+	if len(unknownIDs) > 0 {
+		n := base(notify.TaskUnknown, sortedCopy(unknownIDs)...)
+		n.Failures, n.FailuresOmitted = unknownFailures, unknownOmitted
+		out = append(out, n)
+	}
+	timeout := d.Timeout.D
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	switch {
+	case len(keep) == 0:
+		st.Finished = EndComplete
+		if st.Failed+st.Unknown > 0 {
+			st.Finished = EndFailed
+		}
+		n := base(notify.WatchFinished)
+		n.Failures = slices.Clone(st.Failures)
+		n.FailuresOmitted = st.FailuresOmitted
+		out = append(out, n)
+	case now.Sub(st.StartedAt()) >= timeout:
+		st.Finished = EndTimeout
+		n := base(notify.WatchTimeout)
+		n.Failures = slices.Clone(st.Failures)
+		n.FailuresOmitted = st.FailuresOmitted
+		n.Pending = slices.Clone(keep[:min(len(keep), MaxPendingListed)])
+		n.PendingOmitted = len(keep) - len(n.Pending)
+		n.Progress = st.Progress
+		out = append(out, n)
+	}
+	return out
+}
+
+func (s *State) addFailure(f notify.Failure) {
+	if len(s.Failures) < MaxFailures {
+		s.Failures = append(s.Failures, f)
+		return
+	}
+	s.FailuresOmitted++
+}
+
+func progressNotice(d *Document, now time.Time, info Info) notify.Notice {
+	st := d.State
+	return notify.Notice{
+		ID: NoticeID(st.ID, string(notify.Progress), time.Unix(st.Started, 0).String()), Kind: notify.Progress,
+		WatchID: st.ID, Label: labelOf(d), Provider: d.Provider, Started: st.StartedAt(), At: now,
+		Counts: st.Counts(len(d.TaskIDs)), Progress: overallProgress(d), NoFailedState: info.NoFailedState,
+	}
+}
+
+// overallProgress is the share of tasks finished plus the partial progress of running ones.
+func overallProgress(d *Document) float64 {
+	st := d.State
+	if st.Total == 0 {
+		return 100
+	}
+	done := float64(st.Complete + st.Failed + st.Unknown)
+	done += float64(st.Running) * st.Progress / 100
+	return round2(100 * done / float64(st.Total))
+}
+
+func meanProgress(t provider.Task) (float64, bool) {
+	var sum float64
+	n := 0
+	for _, o := range t.Objects {
+		if p, ok := o.Percent(); ok {
+			sum += p
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
+func labelOf(d *Document) string {
+	if d.State != nil && d.State.Part != "" {
+		if d.Label == "" {
+			return "part " + d.State.Part
+		}
+		return d.Label + " (part " + d.State.Part + ")"
+	}
+	return d.Label
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	sort.Strings(c)
+	return c
+}
+
+func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+// clone deep-copies what Step mutates, so the caller's document is never changed.
+func (d *Document) clone() *Document {
+	c := *d
+	c.TaskIDs = slices.Clone(d.TaskIDs)
+	c.Notify = slices.Clone(d.Notify)
+	if d.State != nil {
+		s := *d.State
+		s.Failures = slices.Clone(d.State.Failures)
+		s.Outbox.Queue = slices.Clone(d.State.Outbox.Queue)
+		for i := range s.Outbox.Queue {
+			s.Outbox.Queue[i].Acked = slices.Clone(s.Outbox.Queue[i].Acked)
+		}
+		s.Outbox.Disabled = slices.Clone(d.State.Outbox.Disabled)
+		if d.State.Outbox.Threads != nil {
+			s.Outbox.Threads = make(map[string]string, len(d.State.Outbox.Threads))
+			for k, v := range d.State.Outbox.Threads {
+				s.Outbox.Threads[k] = v
+			}
+		}
+		c.State = &s
+	}
+	return &c
+}
+
+// Clone returns a deep copy of the document.
+func (d *Document) Clone() *Document { return d.clone() }
+
+// Finished reports whether the watch ended (all tasks done or timed out).
+func (d *Document) Finished() bool { return d.State != nil && d.State.Finished != "" }
+
+// Done reports whether nothing is left to do: the watch ended and every notice was
+// delivered. A finished watch with notices still queued keeps hopping to deliver them.
+func (d *Document) Done() bool { return d.Finished() && d.State.Outbox.Empty() }
