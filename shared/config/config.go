@@ -1,0 +1,97 @@
+// Package config reads cdnwatch's environment (see DESIGN.md "Configuration") into the
+// pieces the engine needs: provider configs, channels, the state key, the log level.
+package config
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"cdnwatch/shared/engine"
+	"cdnwatch/shared/notify"
+	"cdnwatch/shared/provider"
+	"cdnwatch/shared/watch"
+)
+
+// Getenv reads one variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// Env is the configuration read from the environment.
+type Env struct {
+	Get         Getenv
+	StateKey    []byte
+	Lang        string
+	LogLevel    slog.Level
+	Credentials *provider.Credentials // explicit credentials (FC role), nil = SDK default chains
+	HTTPClient  *http.Client
+}
+
+// FromEnv reads the environment. It fails on values that are present but wrong.
+func FromEnv(get Getenv) (*Env, error) {
+	if get == nil {
+		get = os.Getenv
+	}
+	e := &Env{Get: get, Lang: "en", HTTPClient: &http.Client{Timeout: 15 * time.Second}}
+	if k := get("CDNWATCH_STATE_KEY"); k != "" {
+		e.StateKey = []byte(k)
+	}
+	switch l := strings.ToLower(strings.TrimSpace(get("CDNWATCH_LANG"))); l {
+	case "", "en":
+	case "zh":
+		e.Lang = "zh"
+	default:
+		return nil, fmt.Errorf("CDNWATCH_LANG=%q: want en or zh", l)
+	}
+	switch l := strings.ToLower(strings.TrimSpace(get("CDNWATCH_LOG_LEVEL"))); l {
+	case "", "info":
+		e.LogLevel = slog.LevelInfo
+	case "debug":
+		e.LogLevel = slog.LevelDebug
+	case "warn", "warning":
+		e.LogLevel = slog.LevelWarn
+	case "error":
+		e.LogLevel = slog.LevelError
+	default:
+		return nil, fmt.Errorf("CDNWATCH_LOG_LEVEL=%q: want debug, info, warn or error", l)
+	}
+	return e, nil
+}
+
+// ProviderConfig is the provider.Config for one provider id.
+func (e *Env) ProviderConfig(name string) (provider.Config, error) {
+	cfg, err := provider.ConfigFromEnv(name, e.Get)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Credentials = e.Credentials
+	return cfg, nil
+}
+
+// Logger makes the JSON logger the functions use (text for a terminal is the CLI's).
+func (e *Env) Logger(w io.Writer, json bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: e.LogLevel}
+	if json {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Engine wires an engine from the environment.
+func (e *Env) Engine(logger *slog.Logger) (*engine.Engine, error) {
+	chans, err := e.Channels(logger)
+	if err != nil {
+		return nil, err
+	}
+	cache := engine.NewClientCache(e.ProviderConfig)
+	return &engine.Engine{
+		Open:       cache.Open,
+		Dispatcher: &notify.Dispatcher{Channels: chans, Logger: logger},
+		Policy:     watch.DefaultPolicy(),
+		StateKey:   e.StateKey,
+		Logger:     logger,
+	}, nil
+}

@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"cdnwatch/shared/notify"
+	"cdnwatch/shared/provider"
+	"cdnwatch/shared/watch"
+)
+
+// scripted is a driver whose answers are a function of the hop, to test the loop's rules
+// (retries, refusals, delivery) apart from any provider.
+type scripted struct {
+	mu    sync.Mutex
+	hop   int
+	answer func(hop int, ids []string) ([]provider.Object, error)
+}
+
+func (s *scripted) Name() string { return "scripted" }
+func (s *scripted) Limits() provider.Limits {
+	return provider.Limits{IDsPerCall: 10, QPS: 1000, Retention: time.Hour}
+}
+func (s *scripted) Describe(_ context.Context, ids []string) ([]provider.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.answer(s.hop, ids)
+}
+
+type inbox struct {
+	mu   sync.Mutex
+	got  []notify.Notice
+	fail int
+}
+
+func (c *inbox) Name() string { return "test" }
+func (c *inbox) Send(_ context.Context, n notify.Notice, _ string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail > 0 {
+		c.fail--
+		return "", &notify.DeliveryError{Channel: "test", Status: 503, Err: errors.New("unavailable")}
+	}
+	c.got = append(c.got, n)
+	return "", nil
+}
+
+func newEngine(drv *scripted, ch *inbox) (*Engine, *time.Time) {
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	cl := provider.NewClient(drv, 0)
+	e := &Engine{
+		Open:       func(context.Context, *watch.Document) (*provider.Client, error) { return cl, nil },
+		Dispatcher: &notify.Dispatcher{Channels: []notify.Channel{ch}, Sleep: func(context.Context, time.Duration) error { return nil }, MaxAttempts: 1},
+		Now:        func() time.Time { return now },
+	}
+	e.Sleep = func(_ context.Context, d time.Duration) error {
+		now = now.Add(d)
+		drv.mu.Lock()
+		drv.hop++
+		drv.mu.Unlock()
+		return nil
+	}
+	return e, &now
+}
+
+func rows(ids []string, st provider.Status) []provider.Object {
+	var out []provider.Object
+	for _, id := range ids {
+		out = append(out, provider.Object{TaskID: id, Status: st, Path: "/" + id})
+	}
+	return out
+}
+
+func TestRunToCompletionDeliversOnce(t *testing.T) {
+	drv := &scripted{answer: func(hop int, ids []string) ([]provider.Object, error) {
+		if hop < 2 {
+			return rows(ids, provider.Running), nil
+		}
+		return rows(ids, provider.Complete), nil
+	}}
+	ch := &inbox{}
+	e, _ := newEngine(drv, ch)
+	doc := &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1", "2"}}
+	h, err := e.Run(context.Background(), doc, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Done() || h.Doc.State.Complete != 2 || h.Doc.State.Hops != 3 {
+		t.Fatalf("done=%v state=%+v", h.Done(), h.Doc.State)
+	}
+	if len(ch.got) != 1 || ch.got[0].Kind != notify.WatchFinished {
+		t.Fatalf("delivered %+v, want one watch.finished", ch.got)
+	}
+	if h.Doc.State.Calls != 3 {
+		t.Errorf("calls = %d, want 3 (one batch per hop)", h.Doc.State.Calls)
+	}
+}
+
+func TestRunKeepsUndeliveredNoticeForNextHop(t *testing.T) {
+	drv := &scripted{answer: func(hop int, ids []string) ([]provider.Object, error) {
+		return rows(ids, provider.Complete), nil
+	}}
+	ch := &inbox{fail: 1}
+	e, _ := newEngine(drv, ch)
+	doc := &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1"}}
+	h, err := e.Step(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Done() || len(h.Doc.State.Outbox.Queue) != 1 || h.Wait == 0 {
+		t.Fatalf("after a failed delivery: done=%v queued=%d wait=%v", h.Done(), len(h.Doc.State.Outbox.Queue), h.Wait)
+	}
+	h2, err := e.Step(context.Background(), h.Doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h2.Done() || len(ch.got) != 1 {
+		t.Fatalf("second hop: done=%v delivered=%d", h2.Done(), len(ch.got))
+	}
+}
+
+func TestRunStopsOnRefusalAndAfterBoundedRetries(t *testing.T) {
+	refused := &scripted{answer: func(int, []string) ([]provider.Object, error) {
+		return nil, &provider.Error{Provider: "scripted", Kind: provider.KindAuth, Code: "InvalidAccessKeyId.NotFound"}
+	}}
+	e, _ := newEngine(refused, &inbox{})
+	doc := &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1"}}
+	if _, err := e.Run(context.Background(), doc, time.Now().Add(time.Hour)); !provider.Refused(err) {
+		t.Fatalf("err = %v, want a refusal", err)
+	}
+	calls := 0
+	down := &scripted{answer: func(int, []string) ([]provider.Object, error) {
+		calls++
+		return nil, &provider.Error{Provider: "scripted", Kind: provider.KindUnavailable, Code: "ServiceUnavailable"}
+	}}
+	e, _ = newEngine(down, &inbox{})
+	_, err := e.Run(context.Background(), doc, time.Now().Add(time.Hour))
+	if provider.KindOf(err) != provider.KindUnavailable || calls != MaxTransientErrors {
+		t.Fatalf("err = %v after %d calls, want unavailable after %d", err, calls, MaxTransientErrors)
+	}
+}
+
+func TestRunReturnsBeforeDeadline(t *testing.T) {
+	drv := &scripted{answer: func(hop int, ids []string) ([]provider.Object, error) {
+		return rows(ids, provider.Running), nil
+	}}
+	e, now := newEngine(drv, &inbox{})
+	doc := &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1"}, Interval: watch.Duration{D: 10 * time.Second}}
+	until := now.Add(35 * time.Second)
+	h, err := e.Run(context.Background(), doc, until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Done() || !now.Before(until) || h.Doc.State.Hops < 2 {
+		t.Fatalf("done=%v now=%v until=%v hops=%d", h.Done(), *now, until, h.Doc.State.Hops)
+	}
+}
+
+func TestSealedWhenKeySet(t *testing.T) {
+	drv := &scripted{answer: func(hop int, ids []string) ([]provider.Object, error) { return rows(ids, provider.Running), nil }}
+	e, _ := newEngine(drv, &inbox{})
+	e.StateKey = []byte("k")
+	h, err := e.Step(context.Background(), &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := watch.Encode(h.Doc)
+	if _, err := watch.Decode(b, []byte("k")); err != nil {
+		t.Fatalf("engine output does not verify: %v", err)
+	}
+}

@@ -1,0 +1,6 @@
+// Package all registers every provider; import it for its side effect.
+package all
+
+import (
+	_ "cdnwatch/shared/provider/aliyuncdn"
+)
