@@ -15,8 +15,8 @@ import (
 // scripted is a driver whose answers are a function of the hop, to test the loop's rules
 // (retries, refusals, delivery) apart from any provider.
 type scripted struct {
-	mu    sync.Mutex
-	hop   int
+	mu     sync.Mutex
+	hop    int
 	answer func(hop int, ids []string) ([]provider.Object, error)
 }
 
