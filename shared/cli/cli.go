@@ -57,7 +57,9 @@ func Main(ctx context.Context, args []string, io Stdio, getenv config.Getenv) in
 		run = runDemo
 	case "sim":
 		run = runSim
-	case "invoke", "sweep":
+	case "invoke":
+		run = runInvoke
+	case "sweep":
 		fmt.Fprintf(io.Err, "cdnwatch %s: not available in this build yet\n", cmd)
 		return ExitUsage
 	case "help", "-h", "--help":

@@ -45,8 +45,14 @@ func (p *progress) hop(h engine.Hop) {
 		line += fmt.Sprintf(" (%d running, %.0f%% on average)", st.Running, st.Progress)
 	}
 	for _, n := range h.Notices {
+		if n.Kind != notify.TaskFailed && n.Kind != notify.TaskUnknown {
+			continue // the summary repeats failures already printed
+		}
 		for _, f := range n.Failures {
-			p.println(fmt.Sprintf("%s  task %s %s: %s %s", failWord(f), f.TaskID, f.Status, f.Path, f.Reason))
+			p.println(fmt.Sprintf("%s task %s  %s  %s", failWord(f), f.TaskID, f.Path, f.Reason))
+		}
+		if n.FailuresOmitted > 0 {
+			p.println(fmt.Sprintf("        …and %d more", n.FailuresOmitted))
 		}
 	}
 	if h.Doc.Finished() {

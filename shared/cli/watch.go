@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"cdnwatch/shared/config"
@@ -54,6 +55,10 @@ func runWatch(ctx context.Context, args []string, io Stdio, getenv config.Getenv
 		fmt.Fprintf(io.Err, "cdnwatch watch: %v\n", err)
 		return ExitUsage
 	}
+	if !slices.Contains(provider.Names(), doc.Provider) {
+		fmt.Fprintf(io.Err, "cdnwatch watch: %v\n", &provider.ErrUnknownProvider{Name: doc.Provider})
+		return ExitUsage
+	}
 	logger := cliLogger(io.Err, env, getenv)
 	eng, err := env.Engine(logger)
 	if err != nil {
@@ -96,8 +101,8 @@ func watchToEnd(ctx context.Context, eng *engine.Engine, doc *watch.Document, st
 			case errors.Is(err, context.Canceled):
 				return outcome{cur, ExitTimeout}
 			}
-			var ue *provider.ErrUnknownProvider
-			if errors.As(err, &ue) {
+			var oe *engine.OpenError
+			if errors.As(err, &oe) {
 				return outcome{cur, ExitUsage}
 			}
 			return outcome{cur, ExitFailed}

@@ -60,7 +60,7 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 	if !doc.Finished() && len(doc.TaskIDs) > 0 {
 		client, err := e.Open(ctx, doc)
 		if err != nil {
-			return Hop{}, fmt.Errorf("open provider %s: %w", doc.Provider, err)
+			return Hop{}, &OpenError{Provider: doc.Provider, Err: err}
 		}
 		if nf, ok := client.Driver().(NoFailedStater); ok {
 			info.NoFailedState = nf.NoFailedState()
@@ -97,6 +97,23 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 	return h, nil
 }
 
+// OpenError: the provider could not be opened (unknown id, bad configuration). Trying
+// again will not help, so Run returns it at once.
+type OpenError struct {
+	Provider string
+	Err      error
+}
+
+func (e *OpenError) Error() string { return fmt.Sprintf("open provider %s: %v", e.Provider, e.Err) }
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// Permanent reports whether err can never succeed on retry: a refusal by the provider or
+// a provider that cannot be opened.
+func Permanent(err error) bool {
+	var oe *OpenError
+	return provider.Refused(err) || errors.As(err, &oe)
+}
+
 // MaxTransientErrors bounds consecutive failed polls in one Run: a provider that stays
 // down ends the run with an error rather than retrying forever.
 const MaxTransientErrors = 5
@@ -110,7 +127,7 @@ func (e *Engine) Run(ctx context.Context, doc *watch.Document, until time.Time) 
 	for {
 		h, err := e.Step(ctx, cur)
 		if err != nil {
-			if provider.Refused(err) || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+			if Permanent(err) || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 				return last, err
 			}
 			failures++

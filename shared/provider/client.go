@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-
 	"golang.org/x/time/rate"
 )
 
@@ -164,4 +163,3 @@ func chunk(ids []string, n int) [][]string {
 	}
 	return out
 }
-

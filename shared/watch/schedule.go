@@ -31,6 +31,16 @@ func (p Policy) next(d *Document, obs map[string]provider.Task, now time.Time) t
 	if d.Interval.D > 0 && d.Interval.D < hi {
 		hi = d.Interval.D
 	}
+	if d.State != nil && !d.Finished() {
+		// Never sleep past the watch's timeout: the timeout notice is due then.
+		timeout := d.Timeout.D
+		if timeout == 0 {
+			timeout = DefaultTimeout
+		}
+		if left := d.State.StartedAt().Add(timeout).Sub(now); left < hi {
+			hi = max(left, time.Second)
+		}
+	}
 	lo := min(p.Min, hi)
 	if d.Finished() {
 		if d.State.Outbox.Empty() {
@@ -76,7 +86,9 @@ func soonestFinish(ids []string, obs map[string]provider.Task, now time.Time) (t
 				// No estimate for this object: it may finish any moment.
 				return 0, true
 			}
-			elapsed := now.Sub(o.Created)
+			// Creation times have one-second resolution (the seeds' "2020-08-03T08:54:23Z"), so
+			// elapsed may be up to a second too long; take the shorter end, poll earlier.
+			elapsed := now.Sub(o.Created) - time.Second
 			if elapsed <= 0 {
 				return 0, true
 			}

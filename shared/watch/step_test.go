@@ -192,9 +192,16 @@ func TestScheduleFollowsProgress(t *testing.T) {
 			provider.Object{Status: provider.Running, Progress: p, Created: created})}
 	}
 	pol := Policy{Min: 2 * time.Second, Max: 10 * time.Minute}
-	// 50% after 100 s: about 100 s to go, so wait 90 s.
-	if w := Step(doc("1"), at("50%"), t0, pol, Info{}).Wait; w != 90*time.Second {
-		t.Errorf("wait at 50%% = %v, want 90s", w)
+	// 50% after 100 s (99 s counting the creation time's one-second resolution):
+	// about 99 s to go, so wait 90 % of it.
+	if w := Step(doc("1"), at("50%"), t0, pol, Info{}).Wait; w != 89100*time.Millisecond {
+		t.Errorf("wait at 50%% = %v, want 89.1s", w)
+	}
+	// The same, but the watch times out in 20 s: wake for the timeout.
+	short := doc("1")
+	short.Timeout = Duration{20 * time.Second}
+	if w := Step(short, at("50%"), t0, pol, Info{}).Wait; w != 20*time.Second {
+		t.Errorf("wait with 20s to the timeout = %v, want 20s", w)
 	}
 	// 99% after 100 s: about 1 s to go: the floor.
 	if w := Step(doc("1"), at("99%"), t0, pol, Info{}).Wait; w != 2*time.Second {

@@ -1,0 +1,519 @@
+// Package functions_test builds the real function binaries for the host and runs them
+// against small fake runtime APIs (Lambda's and FC's), feeding every file in events/, with
+// the provider pointed at an in-process cdnsim, a local Slack receiver, and fake SQS/MNS
+// endpoints for continuations.
+package functions_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/notify/slack"
+	"cdnwatch/shared/provider"
+	_ "cdnwatch/shared/provider/all"
+	"cdnwatch/shared/watch"
+)
+
+const (
+	simKey    = "LTAI5tCdnwatchE2E"
+	simSecret = "e2e-secret-never-logged"
+	simToken  = "e2e-sts-token"
+)
+
+// invocation is one event fed to a binary and what came back.
+type invocation struct {
+	file    string
+	payload []byte
+	status  string // "response" or "error"
+	body    []byte
+	elapsed time.Duration
+}
+
+// fakeRuntime serves one event at a time on the platform's runtime API.
+type fakeRuntime struct {
+	t        *testing.T
+	platform string // "lambda" or "fc"
+	deadline time.Duration
+	mu       sync.Mutex
+	queue    []*invocation
+	cur      *invocation
+	sent     time.Time
+	firstAt  time.Time // when the first answer arrived
+	done     chan *invocation
+	next     chan struct{}
+}
+
+func newFakeRuntime(t *testing.T, platform string, events []*invocation) *fakeRuntime {
+	return &fakeRuntime{t: t, platform: platform, deadline: 40 * time.Second, queue: events,
+		done: make(chan *invocation, 1), next: make(chan struct{}, 1)}
+}
+
+func (f *fakeRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	prefix := "/2018-06-01/runtime/invocation/"
+	if f.platform == "fc" {
+		prefix = "/2020-11-11/runtime/invocation/"
+	}
+	if !strings.HasPrefix(r.URL.Path, prefix) {
+		f.t.Errorf("%s runtime: unexpected %s %s", f.platform, r.Method, r.URL.Path)
+		http.NotFound(w, r)
+		return
+	}
+	rest := strings.TrimPrefix(r.URL.Path, prefix)
+	if r.Method == http.MethodGet && rest == "next" {
+		f.serveNext(w, r)
+		return
+	}
+	id, kind, ok := strings.Cut(rest, "/")
+	if r.Method != http.MethodPost || !ok || (kind != "response" && kind != "error") {
+		f.t.Errorf("%s runtime: unexpected %s %s", f.platform, r.Method, r.URL.Path)
+		http.NotFound(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	cur := f.cur
+	f.cur = nil
+	if f.firstAt.IsZero() {
+		f.firstAt = time.Now()
+	}
+	f.mu.Unlock()
+	if cur == nil || id != reqID(cur) {
+		f.t.Errorf("%s runtime: answer for unknown request %s", f.platform, id)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	cur.status, cur.body, cur.elapsed = kind, body, time.Since(f.sent)
+	w.WriteHeader(http.StatusAccepted)
+	f.done <- cur
+}
+
+func reqID(inv *invocation) string { return "req-" + strings.TrimSuffix(inv.file, ".json") }
+
+func (f *fakeRuntime) serveNext(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-f.next:
+	case <-r.Context().Done():
+		return
+	}
+	f.mu.Lock()
+	if len(f.queue) == 0 {
+		f.mu.Unlock()
+		<-r.Context().Done() // no more events: hold the poll like the real API
+		return
+	}
+	inv := f.queue[0]
+	f.queue = f.queue[1:]
+	f.cur = inv
+	f.sent = time.Now()
+	f.mu.Unlock()
+	dl := strconv.FormatInt(time.Now().Add(f.deadline).UnixMilli(), 10)
+	h := w.Header()
+	if f.platform == "lambda" {
+		h.Set("Lambda-Runtime-Aws-Request-Id", reqID(inv))
+		h.Set("Lambda-Runtime-Deadline-Ms", dl)
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:cdnwatch")
+		h.Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+	} else {
+		h.Set("x-fc-request-id", reqID(inv))
+		h.Set("x-fc-function-deadline", dl)
+		h.Set("x-fc-function-timeout", strconv.Itoa(int(f.deadline/time.Second)))
+		h.Set("x-fc-function-name", "cdnwatch")
+		h.Set("x-fc-function-handler", "main")
+		h.Set("x-fc-function-memory", "128")
+		h.Set("x-fc-region", "cn-hangzhou")
+		h.Set("x-fc-account-id", "1234567890123456")
+		h.Set("x-fc-access-key-id", simKey)
+		h.Set("x-fc-access-key-secret", simSecret)
+		h.Set("x-fc-security-token", simToken)
+	}
+	h.Set("Content-Type", "application/json")
+	_, _ = w.Write(inv.payload)
+}
+
+// invokeAll feeds the events one after another and returns them answered.
+func (f *fakeRuntime) invokeAll(t *testing.T, timeout time.Duration) []*invocation {
+	var out []*invocation
+	n := len(f.queue)
+	for i := 0; i < n; i++ {
+		f.next <- struct{}{}
+		select {
+		case inv := <-f.done:
+			out = append(out, inv)
+		case <-time.After(timeout):
+			t.Fatalf("%s: no answer to event %d within %s", f.platform, i, timeout)
+		}
+	}
+	return out
+}
+
+// fakeSQS speaks the two SQS JSON-protocol calls the continuation makes.
+type fakeSQS struct {
+	url  string
+	mu   sync.Mutex
+	sent []sentMessage
+}
+
+type sentMessage struct {
+	Queue string
+	Body  string
+	Delay int
+}
+
+func (s *fakeSQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		QueueName, QueueUrl, MessageBody string
+		DelaySeconds                     int
+	}
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	switch r.Header.Get("X-Amz-Target") {
+	case "AmazonSQS.GetQueueUrl":
+		_ = json.NewEncoder(w).Encode(map[string]string{"QueueUrl": s.url + "/123456789012/" + in.QueueName})
+	case "AmazonSQS.SendMessage":
+		s.mu.Lock()
+		s.sent = append(s.sent, sentMessage{Queue: in.QueueUrl, Body: in.MessageBody, Delay: in.DelaySeconds})
+		s.mu.Unlock()
+		sum := md5.Sum([]byte(in.MessageBody))
+		_ = json.NewEncoder(w).Encode(map[string]string{"MessageId": fmt.Sprint(time.Now().UnixNano()), "MD5OfMessageBody": hex.EncodeToString(sum[:])})
+	default:
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"__type":"InvalidAction","message":"not faked"}`))
+	}
+}
+
+// fakeMNS accepts SendMessage (POST /queues/<name>/messages).
+type fakeMNS struct {
+	mu   sync.Mutex
+	sent []sentMessage
+	auth []string
+}
+
+func (m *fakeMNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/queues/"), "/messages")
+	if r.Method != http.MethodPost || !ok {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	var msg struct {
+		MessageBody  string `xml:"MessageBody"`
+		DelaySeconds int    `xml:"DelaySeconds"`
+	}
+	if err := xml.NewDecoder(r.Body).Decode(&msg); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	m.mu.Lock()
+	m.sent = append(m.sent, sentMessage{Queue: name, Body: msg.MessageBody, Delay: msg.DelaySeconds})
+	m.auth = append(m.auth, r.Header.Get("Authorization")+" token="+r.Header.Get("security-token"))
+	m.mu.Unlock()
+	sum := md5.Sum([]byte(msg.MessageBody))
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(http.StatusCreated)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Message xmlns="http://mns.aliyuncs.com/doc/v1/"><MessageId>M-%d</MessageId><MessageBodyMD5>%X</MessageBodyMD5></Message>`,
+		time.Now().UnixNano(), sum)
+}
+
+func buildBinary(t *testing.T, dir, pkg, out string, tags ...string) string {
+	t.Helper()
+	bin := filepath.Join(dir, out)
+	args := []string{"build", "-trimpath", "-ldflags", "-s -w", "-o", bin}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	args = append(args, pkg)
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	return bin
+}
+
+var startedRE = regexp.MustCompile(`(\\?"started\\?":)1767225600`)
+
+// loadEvents reads events/ for one runtime, with the samples' fixed "started" moved to a
+// minute ago (so a watch is not already past its timeout).
+func loadEvents(t *testing.T, files []string) []*invocation {
+	var out []*invocation
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join("..", "events", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = startedRE.ReplaceAll(b, []byte("${1}"+strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)))
+		out = append(out, &invocation{file: f, payload: b})
+	}
+	return out
+}
+
+// Task ids in events/, and how each behaves in the simulator.
+var (
+	quickIDs = []string{"15920000101", "15920000102", "15920000201", "15920000202", "15920000401", "15920000501",
+		"15920000502", "15920000601", "15920000602", "15920000701", "15920000901", "15920001001"}
+	failingIDs = []string{"15920000103"}                                                             // one object of lambda-direct fails
+	slowIDs    = []string{"15920000301", "15920000302", "15920000303", "15920000801", "15920000802"} // queue events: still running after one hop
+)
+
+func newSim(t *testing.T) (*cdnsim.Sim, *httptest.Server) {
+	sim := cdnsim.New(cdnsim.Options{AccessKeyID: simKey, AccessKeySecret: simSecret, SecurityToken: simToken})
+	past := time.Now().Add(-2 * time.Minute)
+	for _, id := range quickIDs {
+		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Created: past, Objects: []cdnsim.Object{
+			{Path: "http://static.example.com/" + id + ".js", Type: cdnsim.TypeFile, Duration: 10 * time.Second}}})
+	}
+	for _, id := range failingIDs {
+		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Created: past, Objects: []cdnsim.Object{
+			{Path: "http://static.example.com/vendor.js", Type: cdnsim.TypeFile, Duration: 10 * time.Second, FailReason: "Origin Timeout"}}})
+	}
+	for _, id := range slowIDs {
+		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Objects: []cdnsim.Object{
+			{Path: "http://video.example.com/" + id + ".mp4", Type: cdnsim.TypePreload, Duration: 10 * time.Minute}}})
+	}
+	srv := httptest.NewServer(sim.Handler("aliyun-cdn"))
+	t.Cleanup(srv.Close)
+	return sim, srv
+}
+
+type runResult struct {
+	invs       []*invocation
+	firstReply time.Duration
+	size       int64
+	stderr     string
+}
+
+func runBinary(t *testing.T, bin string, fr *fakeRuntime, env []string) runResult {
+	t.Helper()
+	rt := httptest.NewServer(fr)
+	defer rt.Close()
+	addr := strings.TrimPrefix(rt.URL, "http://")
+	cmd := exec.Command(bin)
+	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+addr, "FC_RUNTIME_API="+addr, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	pr, pw := io.Pipe()
+	cmd.Stderr, cmd.Stdout = pw, pw
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			mu.Lock()
+			stderr.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+		}
+	}()
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		pw.Close()
+	}()
+	invs := fr.invokeAll(t, 60*time.Second)
+	fr.mu.Lock()
+	first := fr.firstAt.Sub(start)
+	fr.mu.Unlock()
+	fi, _ := os.Stat(bin)
+	mu.Lock()
+	defer mu.Unlock()
+	return runResult{invs: invs, firstReply: first, size: fi.Size(), stderr: stderr.String()}
+}
+
+func TestFunctionBinaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds both binaries; skipped with -short")
+	}
+	dir := t.TempDir()
+	lambdaBin := buildBinary(t, dir, "cdnwatch/functions/lambda", "bootstrap", "lambda.norpc")
+	fcBin := buildBinary(t, dir, "cdnwatch/functions/fc", "main")
+
+	_, api := newSim(t)
+	recv := slack.NewReceiver(nil)
+	slackSrv := httptest.NewServer(recv)
+	t.Cleanup(slackSrv.Close)
+	sqsFake := &fakeSQS{}
+	sqsSrv := httptest.NewServer(sqsFake)
+	t.Cleanup(sqsSrv.Close)
+	sqsFake.url = sqsSrv.URL
+	mnsFake := &fakeMNS{}
+	mnsSrv := httptest.NewServer(mnsFake)
+	t.Cleanup(mnsSrv.Close)
+
+	common := []string{
+		"CDNWATCH_ALIYUN_CDN_ENDPOINT=" + api.URL,
+		"CDNWATCH_SLACK_WEBHOOK_URL=" + slackSrv.URL + "/services/T000/B000/e2e",
+		"CDNWATCH_LOG_LEVEL=info",
+	}
+	lambdaEnv := append(slices.Clone(common),
+		"ALIBABA_CLOUD_ACCESS_KEY_ID="+simKey, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+simSecret, "ALIBABA_CLOUD_SECURITY_TOKEN="+simToken,
+		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL_SQS="+sqsSrv.URL,
+		"AWS_EC2_METADATA_DISABLED=true")
+	// FC gets no Aliyun keys in its environment: only the role credentials in the
+	// invocation headers, so the answers prove they are used.
+	fcEnv := append(slices.Clone(common), "CDNWATCH_MNS_ENDPOINT="+mnsSrv.URL)
+
+	lambdaFiles := []string{"lambda-direct.json", "stepfunctions-input.json", "sqs-batch.json",
+		"eventbridge-scheduled-verbatim.json", "eventbridge-scheduled-envelope.json", "cloudtrail-create-invalidation.json"}
+	fcFiles := []string{"fc-direct.json", "fc-timer.json", "fc-mns-queue.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json"}
+	all, _ := filepath.Glob(filepath.Join("..", "events", "*.json"))
+	for _, f := range all {
+		if !slices.Contains(lambdaFiles, filepath.Base(f)) && !slices.Contains(fcFiles, filepath.Base(f)) {
+			t.Errorf("events/%s is not fed to either binary: add it to TestFunctionBinaries", filepath.Base(f))
+		}
+	}
+
+	var wg sync.WaitGroup
+	var lres, fres runResult
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		lres = runBinary(t, lambdaBin, newFakeRuntime(t, "lambda", loadEvents(t, lambdaFiles)), lambdaEnv)
+	}()
+	go func() {
+		defer wg.Done()
+		fres = runBinary(t, fcBin, newFakeRuntime(t, "fc", loadEvents(t, fcFiles)), fcEnv)
+	}()
+	wg.Wait()
+	if t.Failed() {
+		t.Logf("lambda log:\n%s\nfc log:\n%s", lres.stderr, fres.stderr)
+		return
+	}
+
+	for _, r := range []struct {
+		name string
+		res  runResult
+	}{{"lambda bootstrap", lres}, {"fc main", fres}} {
+		t.Logf("%s: host binary %.1f MB; process start → first response %s (first event %s)",
+			r.name, float64(r.res.size)/1e6, r.res.firstReply.Round(time.Millisecond), r.res.invs[0].file)
+		for _, s := range []string{"panic", "goroutine "} {
+			if strings.Contains(r.res.stderr, s) {
+				t.Errorf("%s log contains %q:\n%s", r.name, s, r.res.stderr)
+			}
+		}
+		for _, secret := range []string{simSecret, simToken} {
+			if strings.Contains(r.res.stderr, secret) {
+				t.Errorf("%s log leaks a secret", r.name)
+			}
+		}
+	}
+
+	byFile := map[string]*invocation{}
+	for _, inv := range append(lres.invs, fres.invs...) {
+		byFile[inv.file] = inv
+	}
+	// Watches that finish in one invocation.
+	for _, f := range []string{"lambda-direct.json", "stepfunctions-input.json", "eventbridge-scheduled-verbatim.json",
+		"eventbridge-scheduled-envelope.json", "fc-direct.json", "fc-timer.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json"} {
+		inv := byFile[f]
+		if inv.status != "response" {
+			t.Errorf("%s: %s %s", f, inv.status, inv.body)
+			continue
+		}
+		var resp watch.Response
+		if err := json.Unmarshal(inv.body, &resp); err != nil {
+			t.Errorf("%s: answer is not a response document: %v\n%s", f, err, inv.body)
+			continue
+		}
+		if !resp.Done || resp.State == nil || resp.State.Finished == "" {
+			t.Errorf("%s: want a finished watch, got %s", f, inv.body)
+			continue
+		}
+		// The answer feeds a state machine's next iteration: it must decode.
+		if _, err := watch.Decode(inv.body, nil); err != nil {
+			t.Errorf("%s: answer does not decode as a document: %v", f, err)
+		}
+		want := watch.EndComplete
+		if f == "lambda-direct.json" {
+			want = watch.EndFailed
+		}
+		if resp.State.Finished != want {
+			t.Errorf("%s: finished %q, want %q", f, resp.State.Finished, want)
+		}
+	}
+
+	// SQS: both records continued to the source queue with their updated state.
+	if inv := byFile["sqs-batch.json"]; inv.status != "response" || !bytes.Contains(inv.body, []byte(`"batchItemFailures":[]`)) {
+		t.Errorf("sqs-batch: %s %s", inv.status, inv.body)
+	}
+	sqsFake.mu.Lock()
+	sent := slices.Clone(sqsFake.sent)
+	sqsFake.mu.Unlock()
+	if len(sent) != 2 {
+		t.Errorf("sqs continuations: %d, want 2: %+v", len(sent), sent)
+	}
+	for _, m := range sent {
+		d, err := watch.Decode([]byte(m.Body), nil)
+		if err != nil || d.State == nil || d.State.Hops < 1 || d.Done() {
+			t.Errorf("sqs continuation is not an updated pending watch: %v %s", err, m.Body)
+		}
+		if m.Delay <= 0 || m.Delay > 900 || !strings.HasSuffix(m.Queue, "/123456789012/cdnwatch-queue") {
+			t.Errorf("sqs continuation: delay %d to %s", m.Delay, m.Queue)
+		}
+	}
+
+	// MNS: the record continued to the source queue, signed with the role's credentials.
+	if inv := byFile["fc-mns-queue.json"]; inv.status != "response" || !bytes.Contains(inv.body, []byte(`"continued":1`)) {
+		t.Errorf("fc-mns-queue: %s %s", inv.status, inv.body)
+	}
+	mnsFake.mu.Lock()
+	msent, mauth := slices.Clone(mnsFake.sent), slices.Clone(mnsFake.auth)
+	mnsFake.mu.Unlock()
+	if len(msent) != 1 || msent[0].Queue != "cdnwatch" || msent[0].Delay <= 0 {
+		t.Errorf("mns continuations: %+v", msent)
+	} else {
+		d, err := watch.Decode([]byte(msent[0].Body), nil)
+		if err != nil || d.State == nil || d.State.Hops != 2 || d.State.ID != "w_8c1d2e3f4a5b6c7d8e9f" {
+			t.Errorf("mns continuation: %v %s", err, msent[0].Body)
+		}
+		if !strings.HasPrefix(mauth[0], "MNS "+simKey+":") || !strings.HasSuffix(mauth[0], "token="+simToken) {
+			t.Errorf("mns send not signed with the role credentials: %q", mauth[0])
+		}
+	}
+
+	// CloudTrail: a watch of the invalidation, or a clear poison error while the
+	// CloudFront provider is not built in.
+	ct := byFile["cloudtrail-create-invalidation.json"]
+	if !slices.Contains(provider.Names(), "aws-cloudfront") {
+		if ct.status != "error" || !bytes.Contains(ct.body, []byte("provider aws-cloudfront not available in this build")) ||
+			!bytes.Contains(ct.body, []byte(`"errorType":"PoisonError"`)) {
+			t.Errorf("cloudtrail: %s %s", ct.status, ct.body)
+		}
+	} else if ct.status == "" {
+		t.Errorf("cloudtrail: no answer")
+	}
+
+	// Notices: every finished watch was summarised in Slack, and the failed object named.
+	msgs, _ := json.Marshal(recv.Messages())
+	for _, label := range []string{"web v1.4.2 deploy", "api docs refresh", "nightly catalogue prefetch",
+		"nightly catalogue refresh", "mobile h5 release", "hourly banner refresh", "refresh static.example.com", "prefetch video.example.com"} {
+		if !bytes.Contains(msgs, []byte(label)) {
+			t.Errorf("no Slack notice mentions %q", label)
+		}
+	}
+	if !bytes.Contains(msgs, []byte("vendor.js")) || !bytes.Contains(msgs, []byte("Origin Timeout")) {
+		t.Errorf("the failed object and its reason are not in any notice")
+	}
+	if t.Failed() {
+		t.Logf("slack: %s\nlambda log:\n%s\nfc log:\n%s", msgs, lres.stderr, fres.stderr)
+	}
+}

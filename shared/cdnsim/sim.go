@@ -1,0 +1,278 @@
+// Package cdnsim is a CDN simulator: refresh and prefetch tasks that progress over time,
+// served over HTTP in each provider's real wire format, with each provider's documented
+// limits (ids per call, calls per second, retention) and injectable faults.
+//
+// The core (this file, task.go, faults.go, stats.go, populate.go) knows nothing about any
+// provider's wire format. Each provider is one file that registers a profile: its id, its
+// documented limits, how its task ids look, and an http.Handler factory that speaks its API
+// (see aliyun_cdn.go). Adding a provider means adding one such file.
+//
+// Tests, benchmarks and `cdnwatch demo` / `cdnwatch sim` run against it.
+package cdnsim
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limits are a provider's documented bounds, enforced by the simulator.
+type Limits struct {
+	// IDsPerCall is how many task ids one query may carry.
+	IDsPerCall int
+	// QPS is the calls per second allowed per access key (a token bucket with burst = QPS).
+	QPS float64
+	// Retention is how long after creation a task can still be queried.
+	Retention time.Duration
+}
+
+// Options configure a simulator.
+type Options struct {
+	// Now is the clock that drives task progress and retention. Default time.Now.
+	// Signature timestamps and the rate limit always use the wall clock, because the
+	// client signs and paces itself with the wall clock.
+	Now func() time.Time
+	// AccessKeyID and AccessKeySecret are the one key pair the simulator accepts.
+	AccessKeyID     string
+	AccessKeySecret string
+	// SecurityToken, when set, must accompany the key pair (STS credentials).
+	SecurityToken string
+	// Latency is added to every call, to make benchmarks realistic.
+	Latency time.Duration
+	// Limits overrides the documented limits per provider id; zero fields keep the
+	// documented value.
+	Limits map[string]Limits
+	Logger *slog.Logger
+}
+
+// Sim is a simulator holding one task store per provider. It is safe for concurrent use.
+type Sim struct {
+	opts     Options
+	log      *slog.Logger
+	backends map[string]*backend
+}
+
+// New returns a simulator serving every registered provider.
+func New(opts Options) *Sim {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Sim{opts: opts, log: opts.Logger, backends: make(map[string]*backend)}
+	for name, p := range profiles {
+		lim := p.limits
+		if o, ok := opts.Limits[name]; ok {
+			lim = mergeLimits(lim, o)
+		}
+		b := &backend{
+			sim:     s,
+			prof:    p,
+			log:     opts.Logger.With("provider", name),
+			limits:  lim,
+			tasks:   make(map[string]Task),
+			buckets: make(map[string]*rate.Limiter),
+			nonces:  newNonceCache(15 * time.Minute),
+			seq:     p.firstID,
+		}
+		b.handler = p.handler(b)
+		s.backends[name] = b
+	}
+	return s
+}
+
+// Providers lists the provider ids the simulator speaks, sorted.
+func (s *Sim) Providers() []string {
+	out := make([]string, 0, len(s.backends))
+	for n := range s.backends {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Now is the simulator's task clock.
+func (s *Sim) Now() time.Time { return s.opts.Now() }
+
+// Handler serves the provider's API. It panics for a provider the simulator does not
+// speak (check Providers first when the id comes from a user).
+func (s *Sim) Handler(provider string) http.Handler { return s.backend(provider).handler }
+
+// AddTask stores a task and returns its id. An empty ID gets a fresh id in the provider's
+// format; a zero Created means now.
+func (s *Sim) AddTask(provider string, t Task) string {
+	b := s.backend(provider)
+	if t.Created.IsZero() {
+		t.Created = s.Now()
+	}
+	t.Objects = append([]Object(nil), t.Objects...)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t.ID == "" {
+		t.ID = b.nextIDLocked()
+	}
+	b.tasks[t.ID] = t
+	return t.ID
+}
+
+// Task returns a stored task as it was added.
+func (s *Sim) Task(provider, id string) (Task, bool) {
+	b := s.backend(provider)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.tasks[id]
+	t.Objects = append([]Object(nil), t.Objects...)
+	return t, ok
+}
+
+// Limits are the limits the simulator enforces for provider.
+func (s *Sim) Limits(provider string) Limits {
+	b := s.backend(provider)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.limits
+}
+
+// SetLimits changes the enforced limits; zero fields keep the current value. Token
+// buckets restart full.
+func (s *Sim) SetLimits(provider string, l Limits) {
+	b := s.backend(provider)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.limits = mergeLimits(b.limits, l)
+	b.buckets = make(map[string]*rate.Limiter)
+}
+
+// SetFaults replaces the provider's fault plan (see Faults).
+func (s *Sim) SetFaults(provider string, f Faults) { s.backend(provider).faults.set(f) }
+
+// Stats returns the provider's counters so far.
+func (s *Sim) Stats(provider string) Stats { return s.backend(provider).stats.snapshot() }
+
+// ResetStats zeroes the provider's counters.
+func (s *Sim) ResetStats(provider string) { s.backend(provider).stats.reset() }
+
+func (s *Sim) backend(provider string) *backend {
+	b, ok := s.backends[provider]
+	if !ok {
+		panic(fmt.Sprintf("cdnsim: unknown provider %q (known: %v)", provider, s.Providers()))
+	}
+	return b
+}
+
+func mergeLimits(base, o Limits) Limits {
+	if o.IDsPerCall > 0 {
+		base.IDsPerCall = o.IDsPerCall
+	}
+	if o.QPS > 0 {
+		base.QPS = o.QPS
+	}
+	if o.Retention > 0 {
+		base.Retention = o.Retention
+	}
+	return base
+}
+
+// profile is what a provider file registers.
+type profile struct {
+	name    string
+	limits  Limits
+	firstID int64
+	// formatID turns a sequence number into an id in the provider's format.
+	formatID func(seq int64) string
+	// handler builds the provider's wire-format handler on top of the core.
+	handler func(b *backend) http.Handler
+}
+
+var profiles = map[string]profile{}
+
+// register is called from each provider file's init.
+func register(p profile) {
+	if _, dup := profiles[p.name]; dup {
+		panic("cdnsim: provider registered twice: " + p.name)
+	}
+	profiles[p.name] = p
+}
+
+// backend is one provider's state: tasks, limits, token buckets, faults and counters.
+// Wire handlers use its methods and never touch another provider's state.
+type backend struct {
+	sim     *Sim
+	prof    profile
+	log     *slog.Logger
+	handler http.Handler
+	stats   counters
+	faults  faultPlan
+	nonces  *nonceCache
+
+	mu      sync.Mutex
+	limits  Limits
+	tasks   map[string]Task
+	seq     int64
+	buckets map[string]*rate.Limiter // per access key id
+}
+
+func (b *backend) nextIDLocked() string {
+	for {
+		b.seq++
+		id := b.prof.formatID(b.seq)
+		if _, taken := b.tasks[id]; !taken {
+			return id
+		}
+	}
+}
+
+func (b *backend) currentLimits() Limits {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.limits
+}
+
+// allow takes one token from the access key's bucket (rate = burst = QPS, wall clock).
+func (b *backend) allow(keyID string) bool {
+	b.mu.Lock()
+	lim, ok := b.buckets[keyID]
+	if !ok {
+		burst := int(math.Ceil(b.limits.QPS))
+		if burst < 1 {
+			burst = 1
+		}
+		lim = rate.NewLimiter(rate.Limit(b.limits.QPS), burst)
+		b.buckets[keyID] = lim
+	}
+	b.mu.Unlock()
+	return lim.Allow()
+}
+
+// lookup returns the stored tasks for ids, in request order, leaving out ids the provider
+// would not return: unknown, or created more than Retention before now.
+func (b *backend) lookup(ids []string, now time.Time) []Task {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	oldest := now.Add(-b.limits.Retention)
+	out := make([]Task, 0, len(ids))
+	for _, id := range ids {
+		t, ok := b.tasks[id]
+		if !ok || t.Created.Before(oldest) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// credentials answers for the one configured key pair.
+func (b *backend) credentials(keyID string) (secret, token string, ok bool) {
+	o := b.sim.opts
+	if keyID == "" || keyID != o.AccessKeyID {
+		return "", "", false
+	}
+	return o.AccessKeySecret, o.SecurityToken, true
+}

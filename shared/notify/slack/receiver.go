@@ -1,0 +1,205 @@
+package slack
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+)
+
+// Receiver is a local stand-in for Slack's incoming-webhook endpoint: it checks messages
+// against the limits Slack enforces, answers with Slack's status codes and plain-text
+// error codes, can be told to fail, records every accepted message and prints it to a
+// writer the way a person would see it in Slack. Tests and `cdnwatch demo` use it.
+type Receiver struct {
+	mu       sync.Mutex
+	out      io.Writer
+	path     string
+	requests int
+	messages []slackapi.WebhookMessage
+	fail     failPlan
+}
+
+type failPlan struct {
+	n          int
+	status     int
+	code       string
+	retryAfter time.Duration
+}
+
+// maxBody bounds a request body; Slack's own limit is far below it.
+const maxBody = 1 << 20
+
+// NewReceiver returns a receiver printing each accepted message to w (nil: print nothing).
+func NewReceiver(w io.Writer) *Receiver {
+	if w == nil {
+		w = io.Discard
+	}
+	return &Receiver{out: w}
+}
+
+// RequirePath makes the receiver answer 404 "no_service" to any other path, as Slack
+// does for an unknown hook; use it to give the hook a secret token path.
+func (r *Receiver) RequirePath(path string) *Receiver {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.path = path
+	return r
+}
+
+// FailNext makes the next n requests fail with status, Slack's error code for it, and a
+// Retry-After header when retryAfter > 0. n = 0 cancels a plan.
+func (r *Receiver) FailNext(n, status int, retryAfter time.Duration) {
+	r.FailNextCode(n, status, defaultCode(status), retryAfter)
+}
+
+// FailNextCode is FailNext with an explicit Slack error code ("channel_not_found").
+func (r *Receiver) FailNextCode(n, status int, code string, retryAfter time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = failPlan{n: n, status: status, code: code, retryAfter: retryAfter}
+}
+
+// Messages returns the accepted messages, oldest first.
+func (r *Receiver) Messages() []slackapi.WebhookMessage {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.messages)
+}
+
+// Requests counts every request received, failed ones included.
+func (r *Receiver) Requests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests
+}
+
+// ServeHTTP implements the incoming-webhook endpoint.
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests++
+	switch {
+	case req.Method != http.MethodPost:
+		answer(w, http.StatusMethodNotAllowed, "invalid_method")
+		return
+	case r.path != "" && req.URL.Path != r.path:
+		answer(w, http.StatusNotFound, "no_service")
+		return
+	case r.fail.n > 0:
+		r.fail.n--
+		if r.fail.retryAfter > 0 {
+			secs := int(math.Ceil(r.fail.retryAfter.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
+		answer(w, r.fail.status, r.fail.code)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, maxBody))
+	if err != nil {
+		answer(w, http.StatusBadRequest, "invalid_payload")
+		return
+	}
+	var msg slackapi.WebhookMessage
+	if err := json.Unmarshal(body, &msg); err != nil {
+		answer(w, http.StatusBadRequest, "invalid_payload")
+		return
+	}
+	if code := validate(msg); code != "" {
+		answer(w, http.StatusBadRequest, code)
+		return
+	}
+	r.messages = append(r.messages, msg)
+	fmt.Fprint(r.out, Format(msg, fmt.Sprintf("slack · message %d", len(r.messages))))
+	answer(w, http.StatusOK, "ok")
+}
+
+// answer writes a response the way Slack's webhook endpoint does: a plain-text code.
+func answer(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, code)
+}
+
+func defaultCode(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid_payload"
+	case http.StatusForbidden:
+		return "invalid_token"
+	case http.StatusNotFound:
+		return "no_service"
+	case http.StatusGone:
+		return "channel_is_archived"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
+	}
+	if status >= 500 {
+		return "rollup_error"
+	}
+	return ""
+}
+
+// validate applies Slack's message limits; it returns Slack's error code, or "".
+func validate(msg slackapi.WebhookMessage) string {
+	var blocks []slackapi.Block
+	if msg.Blocks != nil {
+		blocks = msg.Blocks.BlockSet
+	}
+	if msg.Text == "" && len(blocks) == 0 {
+		return "no_text"
+	}
+	if len(blocks) > MaxBlocks {
+		return "invalid_blocks"
+	}
+	for _, b := range blocks {
+		if !validBlock(b) {
+			return "invalid_blocks"
+		}
+	}
+	return ""
+}
+
+func validBlock(b slackapi.Block) bool {
+	switch b := b.(type) {
+	case *slackapi.HeaderBlock:
+		return b.Text != nil && b.Text.Type == slackapi.PlainTextType &&
+			b.Text.Text != "" && runes(b.Text.Text) <= MaxHeaderText
+	case *slackapi.SectionBlock:
+		if b.Text == nil && len(b.Fields) == 0 {
+			return false
+		}
+		if b.Text != nil && (b.Text.Text == "" || runes(b.Text.Text) > MaxSectionText) {
+			return false
+		}
+		if len(b.Fields) > MaxFields {
+			return false
+		}
+		for _, f := range b.Fields {
+			if f == nil || f.Text == "" || runes(f.Text) > MaxFieldText {
+				return false
+			}
+		}
+		return true
+	case *slackapi.ContextBlock:
+		els := b.ContextElements.Elements
+		if len(els) == 0 || len(els) > MaxContextElements {
+			return false
+		}
+		for _, e := range els {
+			if t, ok := e.(*slackapi.TextBlockObject); ok && (t.Text == "" || runes(t.Text) > MaxContextText) {
+				return false
+			}
+		}
+		return true
+	default:
+		return true // other block types are not checked
+	}
+}

@@ -1,0 +1,183 @@
+package slack_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"cdnwatch/shared/notify"
+	"cdnwatch/shared/notify/notifytest"
+	"cdnwatch/shared/notify/slack"
+)
+
+// hookPath is the secret part of a Slack webhook URL (team, bot, token).
+const (
+	hookToken = "s3cr3tW3bh00kT0k3nXYZ"
+	hookPath  = "/services/T0CDNWATCH/B0WATCHER/" + hookToken
+)
+
+// receiver adapts slack.Receiver to notifytest.Receiver.
+type receiver struct{ *slack.Receiver }
+
+func (r receiver) Received() []notifytest.Message {
+	var out []notifytest.Message
+	for _, m := range r.Messages() {
+		out = append(out, notifytest.Message{Text: slack.PlainText(m)})
+	}
+	return out
+}
+
+func newChannel(t *testing.T, base string) *slack.Webhook {
+	t.Helper()
+	w, err := slack.New(base + hookPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestConformance(t *testing.T) {
+	notifytest.Run(t, notifytest.Harness{
+		Name: slack.Name,
+		New:  func(t *testing.T, base string) notify.Channel { return newChannel(t, base) },
+		Receiver: func(t *testing.T) notifytest.Receiver {
+			return receiver{slack.NewReceiver(io.Discard).RequirePath(hookPath)}
+		},
+		Secrets: []string{hookToken, hookPath},
+	})
+}
+
+// The receiver's secret path stands in for Slack's check of the hook token: a channel
+// posting elsewhere gets Slack's 404 "no_service", which is permanent.
+func TestWrongHookIsPermanent(t *testing.T) {
+	srv := httptest.NewServer(slack.NewReceiver(nil).RequirePath(hookPath))
+	defer srv.Close()
+	w, err := slack.New(srv.URL + "/services/T0CDNWATCH/B0WATCHER/wrongtoken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
+	var de *notify.DeliveryError
+	if !errors.As(err, &de) || !de.Permanent || de.Status != 404 || de.Code != "no_service" {
+		t.Fatalf("err = %#v, want permanent 404 no_service", err)
+	}
+	if strings.Contains(err.Error(), "wrongtoken") {
+		t.Errorf("error leaks the hook token: %v", err)
+	}
+}
+
+func TestErrorClassification(t *testing.T) {
+	cases := []struct {
+		status    int
+		code      string
+		header    string
+		permanent bool
+		after     time.Duration
+	}{
+		{429, "rate_limited", "12", false, 12 * time.Second},
+		{429, "rate_limited", "", false, 0},
+		{500, "rollup_error", "", false, 0},
+		{503, "", "", false, 0},
+		{403, "invalid_token", "", true, 0},
+		{404, "channel_not_found", "", true, 0},
+		{410, "channel_is_archived", "", true, 0},
+		{400, "invalid_blocks", "", true, 0},
+		// A permanent code behind an unusual status still disables the channel.
+		{500, "team_disabled", "", true, 0},
+	}
+	for _, c := range cases {
+		t.Run(http.StatusText(c.status)+"/"+c.code, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if c.header != "" {
+					w.Header().Set("Retry-After", c.header)
+				}
+				w.WriteHeader(c.status)
+				io.WriteString(w, c.code)
+			}))
+			defer srv.Close()
+			_, err := newChannel(t, srv.URL).Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
+			var de *notify.DeliveryError
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v, want *DeliveryError", err)
+			}
+			if de.Status != c.status || de.Code != c.code || de.Permanent != c.permanent || de.RetryAfter != c.after {
+				t.Errorf("got status %d code %q permanent %v retryAfter %v; want %d %q %v %v",
+					de.Status, de.Code, de.Permanent, de.RetryAfter, c.status, c.code, c.permanent, c.after)
+			}
+			if de.Channel != slack.Name {
+				t.Errorf("Channel = %q", de.Channel)
+			}
+		})
+	}
+}
+
+// slack-go fails on a Retry-After given as an HTTP date; the recorder still reads it.
+func TestRetryAfterHTTPDate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	_, err := newChannel(t, srv.URL).Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
+	var de *notify.DeliveryError
+	if !errors.As(err, &de) || de.Status != 429 || de.RetryAfter < 80*time.Second || de.RetryAfter > 91*time.Second {
+		t.Fatalf("err = %#v, want 429 with RetryAfter ≈ 90s", err)
+	}
+}
+
+func TestTimeoutIsTemporaryAndRedacted(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := newChannel(t, srv.URL).Send(ctx, notifytest.Notice(notify.TaskFailed), "")
+	if err == nil || notify.IsPermanent(err) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a temporary error that is context.DeadlineExceeded", err)
+	}
+	notifytest.AssertNoSecrets(t, "timeout error", err.Error(), hookToken, hookPath)
+	if !strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("error %q should still name the host %s", err, srv.URL)
+	}
+}
+
+func TestNewRejectsBadURLWithoutEchoingIt(t *testing.T) {
+	for _, raw := range []string{"", "hooks.slack.com/services/x/y/secretpart", "ftp://h/secretpart", "http://[::1/secretpart"} {
+		_, err := slack.New(raw)
+		if err == nil {
+			t.Errorf("New(%q) accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "secretpart") {
+			t.Errorf("New error echoes the URL: %v", err)
+		}
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if _, ok, err := slack.FromEnv(getenv); ok || err != nil {
+		t.Fatalf("unset: ok=%v err=%v", ok, err)
+	}
+	env[slack.EnvWebhookURL] = "https://hooks.slack.com" + hookPath
+	w, ok, err := slack.FromEnv(getenv)
+	if !ok || err != nil || w.Name() != "slack" {
+		t.Fatalf("set: ok=%v err=%v", ok, err)
+	}
+	env[slack.EnvWebhookURL] = "not a url " + hookToken
+	if _, _, err := slack.FromEnv(getenv); err == nil || strings.Contains(err.Error(), hookToken) {
+		t.Errorf("bad URL: err=%v", err)
+	}
+}

@@ -1,0 +1,198 @@
+// Package providertest is the conformance suite every provider driver passes (the
+// gocloud.dev drivertest pattern): it runs the portable provider.Client over the driver
+// against the provider's simulator (shared/cdnsim), so the suite itself knows no
+// provider. A driver's test is one call:
+//
+//	func TestConformance(t *testing.T) {
+//		providertest.Run(t, providertest.Harness{Provider: "aliyun-cdn"})
+//	}
+package providertest
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/provider"
+)
+
+// Harness tells the suite how to reach one provider. Only Provider is required.
+type Harness struct {
+	// Provider is the provider id, as registered with provider.Register and spoken by cdnsim.
+	Provider string
+	// Open opens a client against endpoint with the given credentials and client-side rate
+	// (qps 0 = the documented rate). Default: provider.Open(ctx, Provider,
+	// provider.Config{Endpoint, Credentials, QPS}).
+	Open func(ctx context.Context, endpoint string, creds *provider.Credentials, qps float64) (*provider.Client, error)
+	// AddTask makes a task on the simulator side and returns its id.
+	// Default: sim.AddTask(Provider, t).
+	AddTask func(sim *cdnsim.Sim, t cdnsim.Task) string
+	// MalformedID is an id the provider calls malformed. Default "not-a-task-id".
+	MalformedID string
+	// UnknownID is a well-formed id no task has. Default: an id the simulator would hand
+	// out next, taken from a second simulator.
+	UnknownID string
+	// Skip names sub-tests that do not apply to this provider, with the reason
+	// (e.g. "MultiObject": "one object per id").
+	Skip map[string]string
+}
+
+// Test credentials: distinctive, so a leak in an error message is easy to spot.
+const (
+	testKeyID  = "LTAI5tConformanceKey"
+	testSecret = "conformance-secret-7d1e9a5c3b"
+)
+
+// Run runs every sub-test of the suite. Sub-tests run one after another: several
+// measure time against real rate limits.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.Provider == "" {
+		t.Fatal("providertest: Harness.Provider is required")
+	}
+	h = h.withDefaults()
+	for _, st := range []struct {
+		name string
+		fn   func(*testing.T, *env)
+	}{
+		{"Statuses", testStatuses},
+		{"Batching", testBatching},
+		{"RateLimit", testRateLimit},
+		{"OverRate", testOverRate},
+		{"Retry", testRetry},
+		{"RetriesExhausted", testRetriesExhausted},
+		{"MultiObject", testMultiObject},
+		{"Unknown", testUnknown},
+		{"MalformedID", testMalformedID},
+		{"BadCredentials", testBadCredentials},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			if why, ok := h.Skip[st.name]; ok {
+				t.Skip(why)
+			}
+			st.fn(t, h.newEnv(t))
+		})
+	}
+}
+
+func (h Harness) withDefaults() Harness {
+	if h.Open == nil {
+		name := h.Provider
+		h.Open = func(ctx context.Context, endpoint string, creds *provider.Credentials, qps float64) (*provider.Client, error) {
+			return provider.Open(ctx, name, provider.Config{Endpoint: endpoint, Credentials: creds, QPS: qps,
+				Logger: slog.New(slog.DiscardHandler)})
+		}
+	}
+	if h.AddTask == nil {
+		name := h.Provider
+		h.AddTask = func(sim *cdnsim.Sim, t cdnsim.Task) string { return sim.AddTask(name, t) }
+	}
+	if h.MalformedID == "" {
+		h.MalformedID = "not-a-task-id"
+	}
+	return h
+}
+
+// env is one sub-test's world: a fresh simulator with a hand-moved task clock, served
+// over HTTP, so every sub-test starts with empty stats and a full token bucket.
+type env struct {
+	h     Harness
+	sim   *cdnsim.Sim
+	clock *cdnsim.ManualClock
+	srv   *httptest.Server
+}
+
+func (h Harness) newEnv(t *testing.T) *env {
+	// Whole seconds: providers report creation times to the second.
+	clock := cdnsim.NewManualClock(time.Now().UTC().Truncate(time.Second))
+	sim := cdnsim.New(cdnsim.Options{Now: clock.Now, AccessKeyID: testKeyID, AccessKeySecret: testSecret})
+	srv := httptest.NewServer(sim.Handler(h.Provider))
+	t.Cleanup(srv.Close)
+	return &env{h: h, sim: sim, clock: clock, srv: srv}
+}
+
+// open opens a client with the right credentials at qps (0 = documented).
+func (e *env) open(t *testing.T, qps float64) *provider.Client {
+	t.Helper()
+	return e.openAs(t, &provider.Credentials{AccessKeyID: testKeyID, AccessKeySecret: testSecret}, qps)
+}
+
+func (e *env) openAs(t *testing.T, creds *provider.Credentials, qps float64) *provider.Client {
+	t.Helper()
+	c, err := e.h.Open(context.Background(), e.srv.URL, creds, qps)
+	if err != nil {
+		t.Fatalf("open %s against the simulator: %v", e.h.Provider, err)
+	}
+	return c
+}
+
+func (e *env) stats() cdnsim.Stats { return e.sim.Stats(e.h.Provider) }
+
+// addTasks adds n single-object tasks that complete a minute after creation.
+func (e *env) addTasks(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = e.h.AddTask(e.sim, cdnsim.Task{Objects: []cdnsim.Object{{
+			Path: "https://static.example.com/batch/" + time.Duration(i).String(), Type: cdnsim.TypeFile,
+			Duration: time.Minute,
+		}}})
+	}
+	return ids
+}
+
+func query(t *testing.T, c *provider.Client, ids []string) map[string]provider.Task {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := c.Query(ctx, ids)
+	if err != nil {
+		t.Fatalf("query %d ids: %v", len(ids), err)
+	}
+	if len(res) != len(ids) {
+		t.Fatalf("query %d ids: %d answers", len(ids), len(res))
+	}
+	return res
+}
+
+// MeasurePollRate queries ids once through c and reports the API calls the client made
+// (one per batch; the SDK's own retries are not counted) and the time taken.
+func MeasurePollRate(ctx context.Context, c *provider.Client, ids []string) (calls int64, elapsed time.Duration, err error) {
+	before := c.Calls()
+	start := time.Now()
+	_, err = c.Query(ctx, ids)
+	return c.Calls() - before, time.Since(start), err
+}
+
+// Benchmark measures polling n ids per iteration against the simulator with latency
+// added to every call, and reports calls/s and ids/s. Use it from a driver's test:
+//
+//	func BenchmarkPoll(b *testing.B) { providertest.Benchmark(b, providertest.Harness{Provider: "aliyun-cdn"}, 500, 30*time.Millisecond) }
+func Benchmark(b *testing.B, h Harness, n int, latency time.Duration) {
+	h = h.withDefaults()
+	sim := cdnsim.New(cdnsim.Options{AccessKeyID: testKeyID, AccessKeySecret: testSecret, Latency: latency})
+	srv := httptest.NewServer(sim.Handler(h.Provider))
+	defer srv.Close()
+	ids := sim.Populate(h.Provider, cdnsim.Population{Count: n, MultiRate: 0.2, FailRate: 0.1})
+	c, err := h.Open(context.Background(), srv.URL,
+		&provider.Credentials{AccessKeyID: testKeyID, AccessKeySecret: testSecret}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var calls int64
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		k, d, err := MeasurePollRate(context.Background(), c, ids)
+		if err != nil {
+			b.Fatal(err)
+		}
+		calls += k
+		total += d
+	}
+	b.ReportMetric(float64(calls)/total.Seconds(), "calls/s")
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "ids/s")
+	b.ReportMetric(float64(sim.Stats(h.Provider).Throttled), "throttled")
+}
