@@ -4,12 +4,40 @@ GOFLAGS ?=
 BIN     := bin
 LDFLAGS := -s -w
 
-.PHONY: all build cli test test-short vet lint fuzz demo bench clean
+.PHONY: all build cli build-lambda build-fc build-CdnwatchFunction test test-short vet lint lint-template fuzz demo bench clean deploy-aws deploy-fc
 
 all: build
 
-## build: the command for this machine
-build: cli
+## build: the command for this machine and both deployable artifacts
+build: cli build-lambda build-fc
+
+# Lambda: provided.al2023 on arm64 wants a binary named bootstrap; lambda.norpc drops the
+# net/rpc server only the old go1.x runtime needed.
+LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '$(LDFLAGS)'
+
+build-lambda:
+	mkdir -p dist/lambda
+	$(LAMBDA_BUILD) -o dist/lambda/bootstrap ./functions/lambda
+	cd dist/lambda && rm -f ../lambda.zip && zip -q -X ../lambda.zip bootstrap
+
+# FC: the built-in go1 runtime runs x86_64 only; s.yaml expects ./dist/fc/main.
+build-fc:
+	mkdir -p dist/fc
+	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/fc/main ./functions/fc
+	cd dist/fc && rm -f ../fc.zip && zip -q -X ../fc.zip main
+
+# SAM (template.yaml, Metadata BuildMethod: makefile) calls this with ARTIFACTS_DIR set.
+build-CdnwatchFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/lambda
+
+lint-template:
+	cfn-lint template.yaml
+
+deploy-aws:
+	sam build && sam deploy --guided
+
+deploy-fc: build-fc
+	s deploy
 
 cli:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/cdnwatch ./cmd/cdnwatch
@@ -39,4 +67,4 @@ fuzz:
 	$(GO) test ./shared/watch -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf $(BIN) .aws-sam
+	rm -rf $(BIN) dist .aws-sam

@@ -55,6 +55,9 @@ type Dispatcher struct {
 // others. Within one channel notices go oldest first, and the first notice that cannot
 // be delivered ends that channel's turn: later notices wait behind it for the next hop,
 // which keeps each channel's messages in order.
+//
+// Queued.Attempts counts the Deliver calls (hops) in which the notice failed on at
+// least one channel, not single HTTP tries; it tells how long a notice has been stuck.
 func (d *Dispatcher) Deliver(ctx context.Context, box *Outbox, targets []string) Report {
 	rep := newReport()
 	chans, unknown := d.resolve(targets)
@@ -224,7 +227,7 @@ func (d *Dispatcher) runChannel(ctx context.Context, ch Channel, notices []Notic
 		res.failed = append(res.failed, j)
 		res.errs = append(res.errs, fmt.Errorf("notice %s: %w", n.ID, err))
 		if IsPermanent(err) {
-			res.disabled = false
+			res.disabled = true
 			log.ErrorContext(ctx, "channel refused the notice for good; disabled for this watch",
 				"notice", n.ID, "kind", n.Kind, "watch", n.WatchID, "err", err)
 		} else {
