@@ -57,7 +57,7 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 		info  watch.Info
 		calls int64
 	)
-	if !doc.Finished() && len(doc.TaskIDs) > 0 {
+	if due := watch.DueIDs(doc, e.now()); len(due) > 0 {
 		client, err := e.Open(ctx, doc)
 		if err != nil {
 			return Hop{}, &OpenError{Provider: doc.Provider, Err: err}
@@ -66,7 +66,7 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 			info.NoFailedState = nf.NoFailedState()
 		}
 		before := client.Calls()
-		obs, err = client.Query(ctx, doc.TaskIDs)
+		obs, err = client.Query(ctx, due)
 		calls = client.Calls() - before
 		if err != nil {
 			return Hop{Calls: calls}, err

@@ -83,6 +83,8 @@ func splitInto(d *Document, parts int) ([]*Document, error) {
 		p := d.clone()
 		p.TaskIDs = append([]string(nil), chunk...)
 		p.MAC = ""
+		// The schedule's runs index the whole list; a part starts by looking at every id.
+		p.State.Due = nil
 		if i > 0 {
 			p.State = &State{
 				V: StateVersion, ID: fmt.Sprintf("%s.%d.%d", parent.ID, parent.Hops, i+1),

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"sort"
 	"time"
 
 	"cdnwatch/shared/provider"
@@ -8,51 +9,20 @@ import (
 
 // Policy bounds the poll schedule.
 type Policy struct {
-	// Min is the shortest wait between polls.
+	// Min is the shortest wait between two looks at one task.
 	Min time.Duration
 	// Max is the longest wait; a document's interval lowers it (the user's upper bound).
 	Max time.Duration
 	// Retry is the wait when only undelivered notices remain.
 	Retry time.Duration
+	// Slack is how late after its estimated finish a task is looked at. A little slack lets
+	// one call catch several tasks that finish close together.
+	Slack time.Duration
 }
 
-// DefaultPolicy polls at most every 2 s and at least every minute.
+// DefaultPolicy looks at a task at most every 2 s and at least every minute.
 func DefaultPolicy() Policy {
-	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second}
-}
-
-// next picks the wait before the next poll. Tasks report progress ("42.5%") and their
-// creation time; assuming progress grows at the rate seen so far, the task nearest to the
-// end finishes in elapsed × (100−p)/p. Waiting 90 % of that, then again, converges on
-// the finish with few calls and a short delay; with no estimate, poll at Min.
-func (p Policy) next(d *Document, obs map[string]provider.Task, now time.Time) time.Duration {
-	p = p.withDefaults()
-	hi := p.Max
-	if d.Interval.D > 0 && d.Interval.D < hi {
-		hi = d.Interval.D
-	}
-	if d.State != nil && !d.Finished() {
-		// Never sleep past the watch's timeout: the timeout notice is due then.
-		timeout := d.Timeout.D
-		if timeout == 0 {
-			timeout = DefaultTimeout
-		}
-		if left := d.State.StartedAt().Add(timeout).Sub(now); left < hi {
-			hi = max(left, time.Second)
-		}
-	}
-	lo := min(p.Min, hi)
-	if d.Finished() {
-		if d.State.Outbox.Empty() {
-			return 0
-		}
-		return clamp(p.Retry, lo, max(hi, p.Retry))
-	}
-	eta, ok := soonestFinish(d.TaskIDs, obs, now)
-	if !ok {
-		return lo
-	}
-	return clamp(eta*9/10, lo, hi)
+	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second, Slack: time.Second}
 }
 
 func (p Policy) withDefaults() Policy {
@@ -66,39 +36,158 @@ func (p Policy) withDefaults() Policy {
 	if p.Retry <= 0 {
 		p.Retry = def.Retry
 	}
+	if p.Slack <= 0 {
+		p.Slack = def.Slack
+	}
 	return p
 }
 
-// soonestFinish estimates the time until the first pending task finishes.
-func soonestFinish(ids []string, obs map[string]provider.Task, now time.Time) (time.Duration, bool) {
-	best, found := time.Duration(0), false
-	for _, id := range ids {
-		t, ok := obs[id]
-		if !ok {
-			continue
+// Due is a run of pending ids due at the same time: the next N ids of TaskIDs, in order.
+// TaskIDs are kept sorted by due time, so the schedule costs a few bytes per run, not per
+// task; ids past the last run are due at once (e.g. a new watch).
+type Due struct {
+	At int64 `json:"at"` // unix seconds
+	N  int   `json:"n"`
+}
+
+// DueIDs are the pending ids to ask about at now: only tasks whose estimated finish has
+// come, so a hop spends calls on tasks that may have changed, not on all of them.
+func DueIDs(d *Document, now time.Time) []string {
+	if d.State == nil || d.Finished() {
+		if d.Finished() {
+			return nil
 		}
-		for _, o := range t.Objects {
-			if o.Status.Terminal() {
-				continue
-			}
-			pct, ok := o.Percent()
-			if !ok || pct <= 0 || pct >= 100 || o.Created.IsZero() {
-				// No estimate for this object: it may finish any moment.
-				return 0, true
-			}
-			// Creation times have one-second resolution (the seeds' "2020-08-03T08:54:23Z"), so
-			// elapsed may be up to a second too long; take the shorter end, poll earlier.
-			elapsed := now.Sub(o.Created) - time.Second
-			if elapsed <= 0 {
-				return 0, true
-			}
-			eta := time.Duration(float64(elapsed) * (100 - pct) / pct)
-			if !found || eta < best {
-				best, found = eta, true
-			}
+		return d.TaskIDs
+	}
+	i := 0
+	for _, r := range d.State.Due {
+		if r.At > now.Unix() || i+r.N > len(d.TaskIDs) {
+			return d.TaskIDs[:i]
+		}
+		i += r.N
+	}
+	return d.TaskIDs
+}
+
+// dueOf maps each pending id to its due time (zero: at once), read before Step reorders.
+func dueOf(d *Document) map[string]int64 {
+	if d.State == nil || len(d.State.Due) == 0 {
+		return nil
+	}
+	m := make(map[string]int64, len(d.TaskIDs))
+	i := 0
+	for _, r := range d.State.Due {
+		for j := 0; j < r.N && i < len(d.TaskIDs); j++ {
+			m[d.TaskIDs[i]] = r.At
+			i++
 		}
 	}
-	return best, found
+	return m
+}
+
+// reschedule gives every pending task a due time, sorts TaskIDs by it, and returns the
+// wait until the first. A task looked at now is due at its estimated finish plus Slack:
+// providers report progress ("42.5%") and the creation time, and with progress growing at
+// the rate seen so far the task ends in elapsed × (100−p)/p. A task with no estimate yet
+// (pending, 0 %) is due after Min. A task not looked at keeps its due time. Every wait is
+// bounded by the user's interval and by the watch's timeout.
+func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]provider.Task, now time.Time) time.Duration {
+	p = p.withDefaults()
+	st := d.State
+	if d.Finished() {
+		st.Due = nil
+		if st.Outbox.Empty() {
+			return 0
+		}
+		return p.Retry
+	}
+	hi := p.Max
+	if d.Interval.D > 0 && d.Interval.D < hi {
+		hi = d.Interval.D
+	}
+	timeout := d.Timeout.D
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	deadline := st.StartedAt().Add(timeout)
+	if left := deadline.Sub(now); left < hi {
+		// Never sleep past the timeout: the timeout notice is due then.
+		hi = max(left, time.Second)
+	}
+	lo := min(p.Min, hi)
+
+	type item struct {
+		id  string
+		due time.Time
+	}
+	items := make([]item, len(d.TaskIDs))
+	for i, id := range d.TaskIDs {
+		var due time.Time
+		if t, ok := obs[id]; ok {
+			wait := lo
+			if eta, ok := finishIn(t, now); ok {
+				wait = clamp(eta+p.Slack, lo, hi)
+			}
+			due = now.Add(wait)
+		} else if at, ok := prev[id]; ok && at > 0 {
+			due = time.Unix(at, 0)
+		} else {
+			due = now
+		}
+		if latest := now.Add(hi); due.After(latest) {
+			due = latest
+		}
+		items[i] = item{id, due}
+	}
+	sort.SliceStable(items, func(a, b int) bool { return items[a].due.Before(items[b].due) })
+
+	// Runs: ids due within Min of a run's first id share it (looked at a little early, which
+	// costs nothing extra: they ride in the same call).
+	st.Due = st.Due[:0:0]
+	for i, it := range items {
+		d.TaskIDs[i] = it.id
+		at := it.due.Unix()
+		if it.due.Nanosecond() > 0 {
+			at++ // round up: never look before the estimate
+		}
+		if n := len(st.Due); n > 0 && at-st.Due[n-1].At <= int64(p.Min/time.Second) {
+			st.Due[n-1].N++
+			continue
+		}
+		st.Due = append(st.Due, Due{At: at, N: 1})
+	}
+	if len(items) == 0 {
+		return 0
+	}
+	first := time.Unix(st.Due[0].At, 0)
+	// A floor of half a second keeps a loop from spinning on a run due "now".
+	return clamp(first.Sub(now), min(lo, 500*time.Millisecond), hi)
+}
+
+// finishIn estimates when a task finishes: the latest of its unfinished objects.
+func finishIn(t provider.Task, now time.Time) (time.Duration, bool) {
+	var worst time.Duration
+	seen := false
+	for _, o := range t.Objects {
+		if o.Status.Terminal() {
+			continue
+		}
+		pct, ok := o.Percent()
+		if !ok || pct <= 0 || pct >= 100 || o.Created.IsZero() {
+			return 0, false
+		}
+		// Creation times have one-second resolution (the seeds' "2020-08-03T08:54:23Z"), so
+		// elapsed may be up to a second too long; take the shorter end, look earlier.
+		elapsed := now.Sub(o.Created) - time.Second
+		if elapsed <= 0 {
+			return 0, false
+		}
+		eta := time.Duration(float64(elapsed) * (100 - pct) / pct)
+		if !seen || eta > worst {
+			worst, seen = eta, true
+		}
+	}
+	return worst, seen
 }
 
 func clamp(d, lo, hi time.Duration) time.Duration {

@@ -41,6 +41,8 @@ type State struct {
 	Progress float64 `json:"progress,omitempty"`
 	// Wait is the interval chosen at the last hop, in seconds.
 	Wait int `json:"wait,omitempty"`
+	// Due is the poll schedule: runs of TaskIDs (kept in due order) and when each is due.
+	Due []Due `json:"due,omitempty"`
 
 	// Finished is set once the watch ended: "complete", "failed" or "timeout".
 	Finished string        `json:"finished,omitempty"`
@@ -71,6 +73,11 @@ func (s *State) validate() error {
 		{"state.unknown", s.Unknown}, {"state.hops", s.Hops}} {
 		if n.v < 0 {
 			return &DecodeError{Field: n.f, Problem: "negative"}
+		}
+	}
+	for _, r := range s.Due {
+		if r.N <= 0 || r.At <= 0 {
+			return &DecodeError{Field: "state.due", Problem: "runs need a positive time and count"}
 		}
 	}
 	switch s.Finished {

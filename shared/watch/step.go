@@ -47,12 +47,13 @@ func Step(doc *Document, obs map[string]provider.Task, now time.Time, pol Policy
 	st.Hops++
 	d.MAC = ""
 
+	prev := dueOf(d)
 	var added []notify.Notice
 	if st.Finished == "" {
 		added = observe(d, obs, now, info)
 	}
 	st.Outbox.Add(added...)
-	wait := pol.next(d, obs, now)
+	wait := pol.reschedule(d, prev, obs, now)
 	st.Wait = int(wait.Round(time.Second) / time.Second)
 	return Result{Doc: d, Notices: added, Progress: progressNotice(d, now, info), Wait: wait}
 }
@@ -239,6 +240,7 @@ func (d *Document) clone() *Document {
 	if d.State != nil {
 		s := *d.State
 		s.Failures = slices.Clone(d.State.Failures)
+		s.Due = slices.Clone(d.State.Due)
 		s.Outbox.Queue = slices.Clone(d.State.Outbox.Queue)
 		for i := range s.Outbox.Queue {
 			s.Outbox.Queue[i].Acked = slices.Clone(s.Outbox.Queue[i].Acked)

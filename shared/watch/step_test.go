@@ -193,9 +193,9 @@ func TestScheduleFollowsProgress(t *testing.T) {
 	}
 	pol := Policy{Min: 2 * time.Second, Max: 10 * time.Minute}
 	// 50% after 100 s (99 s counting the creation time's one-second resolution):
-	// about 99 s to go, so wait 90 % of it.
-	if w := Step(doc("1"), at("50%"), t0, pol, Info{}).Wait; w != 89100*time.Millisecond {
-		t.Errorf("wait at 50%% = %v, want 89.1s", w)
+	// about 99 s to go; look 1 s (Slack) after that.
+	if w := Step(doc("1"), at("50%"), t0, pol, Info{}).Wait; w != 100*time.Second {
+		t.Errorf("wait at 50%% = %v, want 100s", w)
 	}
 	// The same, but the watch times out in 20 s: wake for the timeout.
 	short := doc("1")
@@ -230,5 +230,44 @@ func TestDoneOnlyWhenOutboxEmpty(t *testing.T) {
 	r.Doc.State.Outbox.Queue = nil
 	if !r.Doc.Done() {
 		t.Fatal("not done with an empty outbox")
+	}
+}
+
+func TestOnlyDueTasksAreAsked(t *testing.T) {
+	created := t0.Add(-100 * time.Second)
+	running := func(id, p string) provider.Task {
+		return task(id, provider.Running, provider.Object{Status: provider.Running, Progress: p, Created: created})
+	}
+	pol := Policy{Min: 2 * time.Second, Max: 10 * time.Minute, Slack: time.Second}
+	d := doc("slow", "fast", "new")
+	if got := DueIDs(d, t0); len(got) != 3 {
+		t.Fatalf("a new watch asks for %v, want every id", got)
+	}
+	// slow: 10% after 99 s → due in ~892 s (capped to Max 600 s); fast: 90% → due in 12 s.
+	r := Step(d, map[string]provider.Task{"slow": running("slow", "10%"), "fast": running("fast", "90%")}, t0, pol, Info{})
+	if got := strings.Join(r.Doc.TaskIDs, ","); got != "new,fast,slow" {
+		t.Fatalf("pending in due order = %s, want new,fast,slow", got)
+	}
+	if w := r.Wait; w != 500*time.Millisecond {
+		t.Errorf("wait = %v, want the 0.5 s floor (new is due at once)", w)
+	}
+	if got := strings.Join(DueIDs(r.Doc, t0.Add(time.Second)), ","); got != "new" {
+		t.Errorf("due after 1 s = %s, want new", got)
+	}
+	r = Step(r.Doc, map[string]provider.Task{"new": running("new", "50%")}, t0.Add(time.Second), pol, Info{})
+	if got := strings.Join(DueIDs(r.Doc, t0.Add(13*time.Second)), ","); got != "fast" {
+		t.Errorf("due after 13 s = %s, want fast", got)
+	}
+	if got := len(DueIDs(r.Doc, t0.Add(601*time.Second))); got != 3 {
+		t.Errorf("due after 601 s = %d ids, want all 3", got)
+	}
+	// The schedule survives encoding (it travels in the document).
+	b, _ := Encode(r.Doc)
+	d2, err := Decode(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(DueIDs(d2, t0.Add(13*time.Second)), ","); got != "fast" {
+		t.Errorf("after a round trip, due after 13 s = %s, want fast", got)
 	}
 }
