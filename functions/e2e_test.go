@@ -5,14 +5,13 @@
 package functions_test
 
 import (
-	"bufio"
+	"context"
 	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"time"
 
 	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/function/fakeruntime"
 	"cdnwatch/shared/notify/slack"
 	"cdnwatch/shared/provider"
 	_ "cdnwatch/shared/provider/all"
@@ -38,132 +38,6 @@ const (
 	simSecret = "e2e-secret-never-logged"
 	simToken  = "e2e-sts-token"
 )
-
-// invocation is one event fed to a binary and what came back.
-type invocation struct {
-	file    string
-	payload []byte
-	status  string // "response" or "error"
-	body    []byte
-	elapsed time.Duration
-}
-
-// fakeRuntime serves one event at a time on the platform's runtime API.
-type fakeRuntime struct {
-	t        *testing.T
-	platform string // "lambda" or "fc"
-	deadline time.Duration
-	mu       sync.Mutex
-	queue    []*invocation
-	cur      *invocation
-	sent     time.Time
-	firstAt  time.Time // when the first answer arrived
-	done     chan *invocation
-	next     chan struct{}
-}
-
-func newFakeRuntime(t *testing.T, platform string, events []*invocation) *fakeRuntime {
-	return &fakeRuntime{t: t, platform: platform, deadline: 40 * time.Second, queue: events,
-		done: make(chan *invocation, 1), next: make(chan struct{}, 1)}
-}
-
-func (f *fakeRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	prefix := "/2018-06-01/runtime/invocation/"
-	if f.platform == "fc" {
-		prefix = "/2020-11-11/runtime/invocation/"
-	}
-	if !strings.HasPrefix(r.URL.Path, prefix) {
-		f.t.Errorf("%s runtime: unexpected %s %s", f.platform, r.Method, r.URL.Path)
-		http.NotFound(w, r)
-		return
-	}
-	rest := strings.TrimPrefix(r.URL.Path, prefix)
-	if r.Method == http.MethodGet && rest == "next" {
-		f.serveNext(w, r)
-		return
-	}
-	id, kind, ok := strings.Cut(rest, "/")
-	if r.Method != http.MethodPost || !ok || (kind != "response" && kind != "error") {
-		f.t.Errorf("%s runtime: unexpected %s %s", f.platform, r.Method, r.URL.Path)
-		http.NotFound(w, r)
-		return
-	}
-	body, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	cur := f.cur
-	f.cur = nil
-	if f.firstAt.IsZero() {
-		f.firstAt = time.Now()
-	}
-	f.mu.Unlock()
-	if cur == nil || id != reqID(cur) {
-		f.t.Errorf("%s runtime: answer for unknown request %s", f.platform, id)
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	cur.status, cur.body, cur.elapsed = kind, body, time.Since(f.sent)
-	w.WriteHeader(http.StatusAccepted)
-	f.done <- cur
-}
-
-func reqID(inv *invocation) string { return "req-" + strings.TrimSuffix(inv.file, ".json") }
-
-func (f *fakeRuntime) serveNext(w http.ResponseWriter, r *http.Request) {
-	select {
-	case <-f.next:
-	case <-r.Context().Done():
-		return
-	}
-	f.mu.Lock()
-	if len(f.queue) == 0 {
-		f.mu.Unlock()
-		<-r.Context().Done() // no more events: hold the poll like the real API
-		return
-	}
-	inv := f.queue[0]
-	f.queue = f.queue[1:]
-	f.cur = inv
-	f.sent = time.Now()
-	f.mu.Unlock()
-	dl := strconv.FormatInt(time.Now().Add(f.deadline).UnixMilli(), 10)
-	h := w.Header()
-	if f.platform == "lambda" {
-		h.Set("Lambda-Runtime-Aws-Request-Id", reqID(inv))
-		h.Set("Lambda-Runtime-Deadline-Ms", dl)
-		h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:cdnwatch")
-		h.Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
-	} else {
-		h.Set("x-fc-request-id", reqID(inv))
-		h.Set("x-fc-function-deadline", dl)
-		h.Set("x-fc-function-timeout", strconv.Itoa(int(f.deadline/time.Second)))
-		h.Set("x-fc-function-name", "cdnwatch")
-		h.Set("x-fc-function-handler", "main")
-		h.Set("x-fc-function-memory", "128")
-		h.Set("x-fc-region", "cn-hangzhou")
-		h.Set("x-fc-account-id", "1234567890123456")
-		h.Set("x-fc-access-key-id", simKey)
-		h.Set("x-fc-access-key-secret", simSecret)
-		h.Set("x-fc-security-token", simToken)
-	}
-	h.Set("Content-Type", "application/json")
-	_, _ = w.Write(inv.payload)
-}
-
-// invokeAll feeds the events one after another and returns them answered.
-func (f *fakeRuntime) invokeAll(t *testing.T, timeout time.Duration) []*invocation {
-	var out []*invocation
-	n := len(f.queue)
-	for i := 0; i < n; i++ {
-		f.next <- struct{}{}
-		select {
-		case inv := <-f.done:
-			out = append(out, inv)
-		case <-time.After(timeout):
-			t.Fatalf("%s: no answer to event %d within %s", f.platform, i, timeout)
-		}
-	}
-	return out
-}
 
 // fakeSQS speaks the two SQS JSON-protocol calls the continuation makes.
 type fakeSQS struct {
@@ -252,15 +126,15 @@ var startedRE = regexp.MustCompile(`(\\?"started\\?":)1767225600`)
 
 // loadEvents reads events/ for one runtime, with the samples' fixed "started" moved to a
 // minute ago (so a watch is not already past its timeout).
-func loadEvents(t *testing.T, files []string) []*invocation {
-	var out []*invocation
+func loadEvents(t *testing.T, files []string) []*fakeruntime.Invocation {
+	var out []*fakeruntime.Invocation
 	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join("..", "events", f))
 		if err != nil {
 			t.Fatal(err)
 		}
 		b = startedRE.ReplaceAll(b, []byte("${1}"+strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)))
-		out = append(out, &invocation{file: f, payload: b})
+		out = append(out, &fakeruntime.Invocation{ID: "req-" + strings.TrimSuffix(f, ".json"), Payload: b})
 	}
 	return out
 }
@@ -294,49 +168,20 @@ func newSim(t *testing.T) (*cdnsim.Sim, *httptest.Server) {
 }
 
 type runResult struct {
-	invs       []*invocation
+	invs       []*fakeruntime.Invocation
 	firstReply time.Duration
 	size       int64
 	stderr     string
 }
 
-func runBinary(t *testing.T, bin string, fr *fakeRuntime, env []string) runResult {
+func runBinary(t *testing.T, bin, platform string, events []*fakeruntime.Invocation, env []string) runResult {
 	t.Helper()
-	rt := httptest.NewServer(fr)
-	defer rt.Close()
-	addr := strings.TrimPrefix(rt.URL, "http://")
-	cmd := exec.Command(bin)
-	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+addr, "FC_RUNTIME_API="+addr, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
-	var stderr bytes.Buffer
-	var mu sync.Mutex
-	pr, pw := io.Pipe()
-	cmd.Stderr, cmd.Stdout = pw, pw
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			mu.Lock()
-			stderr.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-		}
-	}()
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	rt := fakeruntime.New(platform, 40*time.Second, fakeruntime.Credentials{AccessKeyID: simKey, AccessKeySecret: simSecret, SecurityToken: simToken}, events...)
+	res, err := fakeruntime.Run(context.Background(), bin, rt, append(env, "HOME="+t.TempDir()), 60*time.Second)
+	if err != nil {
+		t.Errorf("%s: %v", platform, err)
 	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		pw.Close()
-	}()
-	invs := fr.invokeAll(t, 60*time.Second)
-	fr.mu.Lock()
-	first := fr.firstAt.Sub(start)
-	fr.mu.Unlock()
-	fi, _ := os.Stat(bin)
-	mu.Lock()
-	defer mu.Unlock()
-	return runResult{invs: invs, firstReply: first, size: fi.Size(), stderr: stderr.String()}
+	return runResult{invs: res.Invocations, firstReply: res.FirstReply, size: res.Size, stderr: res.Output}
 }
 
 func TestFunctionBinaries(t *testing.T) {
@@ -387,11 +232,11 @@ func TestFunctionBinaries(t *testing.T) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		lres = runBinary(t, lambdaBin, newFakeRuntime(t, "lambda", loadEvents(t, lambdaFiles)), lambdaEnv)
+		lres = runBinary(t, lambdaBin, "lambda", loadEvents(t, lambdaFiles), lambdaEnv)
 	}()
 	go func() {
 		defer wg.Done()
-		fres = runBinary(t, fcBin, newFakeRuntime(t, "fc", loadEvents(t, fcFiles)), fcEnv)
+		fres = runBinary(t, fcBin, "fc", loadEvents(t, fcFiles), fcEnv)
 	}()
 	wg.Wait()
 	if t.Failed() {
@@ -404,7 +249,7 @@ func TestFunctionBinaries(t *testing.T) {
 		res  runResult
 	}{{"lambda bootstrap", lres}, {"fc main", fres}} {
 		t.Logf("%s: host binary %.1f MB; process start → first response %s (first event %s)",
-			r.name, float64(r.res.size)/1e6, r.res.firstReply.Round(time.Millisecond), r.res.invs[0].file)
+			r.name, float64(r.res.size)/1e6, r.res.firstReply.Round(time.Millisecond), r.res.invs[0].ID)
 		for _, s := range []string{"panic", "goroutine "} {
 			if strings.Contains(r.res.stderr, s) {
 				t.Errorf("%s log contains %q:\n%s", r.name, s, r.res.stderr)
@@ -417,29 +262,29 @@ func TestFunctionBinaries(t *testing.T) {
 		}
 	}
 
-	byFile := map[string]*invocation{}
+	byFile := map[string]*fakeruntime.Invocation{}
 	for _, inv := range append(lres.invs, fres.invs...) {
-		byFile[inv.file] = inv
+		byFile[strings.TrimPrefix(inv.ID, "req-")+".json"] = inv
 	}
 	// Watches that finish in one invocation.
 	for _, f := range []string{"lambda-direct.json", "stepfunctions-input.json", "eventbridge-scheduled-verbatim.json",
 		"eventbridge-scheduled-envelope.json", "fc-direct.json", "fc-timer.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json"} {
 		inv := byFile[f]
-		if inv.status != "response" {
-			t.Errorf("%s: %s %s", f, inv.status, inv.body)
+		if inv.Status != "response" {
+			t.Errorf("%s: %s %s", f, inv.Status, inv.Body)
 			continue
 		}
 		var resp watch.Response
-		if err := json.Unmarshal(inv.body, &resp); err != nil {
-			t.Errorf("%s: answer is not a response document: %v\n%s", f, err, inv.body)
+		if err := json.Unmarshal(inv.Body, &resp); err != nil {
+			t.Errorf("%s: answer is not a response document: %v\n%s", f, err, inv.Body)
 			continue
 		}
 		if !resp.Done || resp.State == nil || resp.State.Finished == "" {
-			t.Errorf("%s: want a finished watch, got %s", f, inv.body)
+			t.Errorf("%s: want a finished watch, got %s", f, inv.Body)
 			continue
 		}
 		// The answer feeds a state machine's next iteration: it must decode.
-		if _, err := watch.Decode(inv.body, nil); err != nil {
+		if _, err := watch.Decode(inv.Body, nil); err != nil {
 			t.Errorf("%s: answer does not decode as a document: %v", f, err)
 		}
 		want := watch.EndComplete
@@ -452,8 +297,8 @@ func TestFunctionBinaries(t *testing.T) {
 	}
 
 	// SQS: both records continued to the source queue with their updated state.
-	if inv := byFile["sqs-batch.json"]; inv.status != "response" || !bytes.Contains(inv.body, []byte(`"batchItemFailures":[]`)) {
-		t.Errorf("sqs-batch: %s %s", inv.status, inv.body)
+	if inv := byFile["sqs-batch.json"]; inv.Status != "response" || !bytes.Contains(inv.Body, []byte(`"batchItemFailures":[]`)) {
+		t.Errorf("sqs-batch: %s %s", inv.Status, inv.Body)
 	}
 	sqsFake.mu.Lock()
 	sent := slices.Clone(sqsFake.sent)
@@ -472,8 +317,8 @@ func TestFunctionBinaries(t *testing.T) {
 	}
 
 	// MNS: the record continued to the source queue, signed with the role's credentials.
-	if inv := byFile["fc-mns-queue.json"]; inv.status != "response" || !bytes.Contains(inv.body, []byte(`"continued":1`)) {
-		t.Errorf("fc-mns-queue: %s %s", inv.status, inv.body)
+	if inv := byFile["fc-mns-queue.json"]; inv.Status != "response" || !bytes.Contains(inv.Body, []byte(`"continued":1`)) {
+		t.Errorf("fc-mns-queue: %s %s", inv.Status, inv.Body)
 	}
 	mnsFake.mu.Lock()
 	msent, mauth := slices.Clone(mnsFake.sent), slices.Clone(mnsFake.auth)
@@ -494,11 +339,11 @@ func TestFunctionBinaries(t *testing.T) {
 	// CloudFront provider is not built in.
 	ct := byFile["cloudtrail-create-invalidation.json"]
 	if !slices.Contains(provider.Names(), "aws-cloudfront") {
-		if ct.status != "error" || !bytes.Contains(ct.body, []byte("provider aws-cloudfront not available in this build")) ||
-			!bytes.Contains(ct.body, []byte(`"errorType":"PoisonError"`)) {
-			t.Errorf("cloudtrail: %s %s", ct.status, ct.body)
+		if ct.Status != "error" || !bytes.Contains(ct.Body, []byte("provider aws-cloudfront not available in this build")) ||
+			!bytes.Contains(ct.Body, []byte(`"errorType":"PoisonError"`)) {
+			t.Errorf("cloudtrail: %s %s", ct.Status, ct.Body)
 		}
-	} else if ct.status == "" {
+	} else if ct.Status == "" {
 		t.Errorf("cloudtrail: no answer")
 	}
 

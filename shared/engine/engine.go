@@ -57,11 +57,12 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 		info  watch.Info
 		calls int64
 	)
-	if due := watch.DueIDs(doc, e.now()); len(due) > 0 {
+	if due := watch.DueIDs(doc, e.now(), 1); len(due) > 0 {
 		client, err := e.Open(ctx, doc)
 		if err != nil {
 			return Hop{}, &OpenError{Provider: doc.Provider, Err: err}
 		}
+		due = watch.DueIDs(doc, e.now(), client.Limits().IDsPerCall)
 		if nf, ok := client.Driver().(NoFailedStater); ok {
 			info.NoFailedState = nf.NoFailedState()
 		}

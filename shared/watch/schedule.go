@@ -18,11 +18,15 @@ type Policy struct {
 	// Slack is how late after its estimated finish a task is looked at. A little slack lets
 	// one call catch several tasks that finish close together.
 	Slack time.Duration
+	// Unstarted is the wait for a task that reports no progress yet (pending, 0 %): no
+	// estimate is possible, and refreshes take minutes, so looking every Min is waste.
+	Unstarted time.Duration
 }
 
 // DefaultPolicy looks at a task at most every 2 s and at least every minute.
 func DefaultPolicy() Policy {
-	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second, Slack: time.Second}
+	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second, Slack: time.Second,
+		Unstarted: 10 * time.Second}
 }
 
 func (p Policy) withDefaults() Policy {
@@ -39,6 +43,9 @@ func (p Policy) withDefaults() Policy {
 	if p.Slack <= 0 {
 		p.Slack = def.Slack
 	}
+	if p.Unstarted <= 0 {
+		p.Unstarted = def.Unstarted
+	}
 	return p
 }
 
@@ -50,9 +57,20 @@ type Due struct {
 	N  int   `json:"n"`
 }
 
-// DueIDs are the pending ids to ask about at now: only tasks whose estimated finish has
-// come, so a hop spends calls on tasks that may have changed, not on all of them.
-func DueIDs(d *Document, now time.Time) []string {
+// DueIDs are the pending ids to ask about at now: the tasks whose estimated finish has
+// come, so a hop spends calls on tasks that may have changed, not on all of them. When a
+// call carries perCall ids, the last call is filled up with the ids due next: they ride
+// for free and their estimates get fresher.
+func DueIDs(d *Document, now time.Time, perCall int) []string {
+	due := dueIDs(d, now)
+	if perCall > 1 && len(due) > 0 && len(due) < len(d.TaskIDs) {
+		n := (len(due) + perCall - 1) / perCall * perCall
+		due = d.TaskIDs[:min(n, len(d.TaskIDs))]
+	}
+	return due
+}
+
+func dueIDs(d *Document, now time.Time) []string {
 	if d.State == nil || d.Finished() {
 		if d.Finished() {
 			return nil
@@ -124,7 +142,7 @@ func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]pr
 	for i, id := range d.TaskIDs {
 		var due time.Time
 		if t, ok := obs[id]; ok {
-			wait := lo
+			wait := clamp(p.Unstarted, lo, hi)
 			if eta, ok := finishIn(t, now); ok {
 				wait = clamp(eta+p.Slack, lo, hi)
 			}

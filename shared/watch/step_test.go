@@ -213,9 +213,9 @@ func TestScheduleFollowsProgress(t *testing.T) {
 	if w := Step(d, at("10%"), t0, pol, Info{}).Wait; w != 30*time.Second {
 		t.Errorf("wait at 10%% with interval 30s = %v, want 30s", w)
 	}
-	// No progress at all: poll at the floor.
-	if w := Step(doc("1"), at(""), t0, pol, Info{}).Wait; w != 2*time.Second {
-		t.Errorf("wait without progress = %v, want 2s", w)
+	// No progress at all: no estimate; look again after Unstarted (default 10 s).
+	if w := Step(doc("1"), at(""), t0, pol, Info{}).Wait; w != 10*time.Second {
+		t.Errorf("wait without progress = %v, want 10s", w)
 	}
 }
 
@@ -240,7 +240,7 @@ func TestOnlyDueTasksAreAsked(t *testing.T) {
 	}
 	pol := Policy{Min: 2 * time.Second, Max: 10 * time.Minute, Slack: time.Second}
 	d := doc("slow", "fast", "new")
-	if got := DueIDs(d, t0); len(got) != 3 {
+	if got := DueIDs(d, t0, 1); len(got) != 3 {
 		t.Fatalf("a new watch asks for %v, want every id", got)
 	}
 	// slow: 10% after 99 s → due in ~892 s (capped to Max 600 s); fast: 90% → due in 12 s.
@@ -251,15 +251,19 @@ func TestOnlyDueTasksAreAsked(t *testing.T) {
 	if w := r.Wait; w != 500*time.Millisecond {
 		t.Errorf("wait = %v, want the 0.5 s floor (new is due at once)", w)
 	}
-	if got := strings.Join(DueIDs(r.Doc, t0.Add(time.Second)), ","); got != "new" {
+	if got := strings.Join(DueIDs(r.Doc, t0.Add(time.Second), 1), ","); got != "new" {
 		t.Errorf("due after 1 s = %s, want new", got)
 	}
 	r = Step(r.Doc, map[string]provider.Task{"new": running("new", "50%")}, t0.Add(time.Second), pol, Info{})
-	if got := strings.Join(DueIDs(r.Doc, t0.Add(13*time.Second)), ","); got != "fast" {
+	if got := strings.Join(DueIDs(r.Doc, t0.Add(13*time.Second), 1), ","); got != "fast" {
 		t.Errorf("due after 13 s = %s, want fast", got)
 	}
-	if got := len(DueIDs(r.Doc, t0.Add(601*time.Second))); got != 3 {
+	if got := len(DueIDs(r.Doc, t0.Add(601*time.Second), 1)); got != 3 {
 		t.Errorf("due after 601 s = %d ids, want all 3", got)
+	}
+	// A call of 2 ids is filled with the id due next.
+	if got := strings.Join(DueIDs(r.Doc, t0.Add(13*time.Second), 2), ","); got != "fast,new" {
+		t.Errorf("due after 13 s, 2 per call = %s, want fast,new", got)
 	}
 	// The schedule survives encoding (it travels in the document).
 	b, _ := Encode(r.Doc)
@@ -267,7 +271,7 @@ func TestOnlyDueTasksAreAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(DueIDs(d2, t0.Add(13*time.Second)), ","); got != "fast" {
+	if got := strings.Join(DueIDs(d2, t0.Add(13*time.Second), 1), ","); got != "fast" {
 		t.Errorf("after a round trip, due after 13 s = %s, want fast", got)
 	}
 }

@@ -1,0 +1,5 @@
+package bench
+
+import "log/slog"
+
+var discard = slog.New(slog.DiscardHandler)
