@@ -5,8 +5,8 @@
 package functions_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -124,6 +124,13 @@ func buildBinary(t *testing.T, dir, pkg, out string, tags ...string) string {
 
 var startedRE = regexp.MustCompile(`(\\?"started\\?":)1767225600`)
 
+// sweepAt is the trigger time of the sweep samples, moved to the latest 10-minute mark so
+// that the window it reports (settle 30m) is within the simulator's retention.
+var (
+	sweepAtRE = regexp.MustCompile(`2026-03-01T10:40:00Z`)
+	sweepAt   = time.Now().UTC().Truncate(10 * time.Minute)
+)
+
 // loadEvents reads events/ for one runtime, with the samples' fixed "started" moved to a
 // minute ago (so a watch is not already past its timeout).
 func loadEvents(t *testing.T, files []string) []*fakeruntime.Invocation {
@@ -134,6 +141,7 @@ func loadEvents(t *testing.T, files []string) []*fakeruntime.Invocation {
 			t.Fatal(err)
 		}
 		b = startedRE.ReplaceAll(b, []byte("${1}"+strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)))
+		b = sweepAtRE.ReplaceAll(b, []byte(sweepAt.Format(time.RFC3339)))
 		out = append(out, &fakeruntime.Invocation{ID: "req-" + strings.TrimSuffix(f, ".json"), Payload: b})
 	}
 	return out
@@ -162,6 +170,13 @@ func newSim(t *testing.T) (*cdnsim.Sim, *httptest.Server) {
 		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Objects: []cdnsim.Object{
 			{Path: "http://video.example.com/" + id + ".mp4", Type: cdnsim.TypePreload, Duration: 10 * time.Minute}}})
 	}
+	// In the window the sweep samples report: one complete, one failed.
+	in := sweepAt.Add(-35 * time.Minute)
+	sim.AddTask("aliyun-cdn", cdnsim.Task{Created: in, Objects: []cdnsim.Object{
+		{Path: "http://static.example.com/swept.css", Type: cdnsim.TypeFile, Duration: 10 * time.Second}}})
+	sim.AddTask("aliyun-cdn", cdnsim.Task{Created: in, Objects: []cdnsim.Object{
+		{Path: "http://static.example.com/swept-broken/", Type: cdnsim.TypeDirectory, Duration: 10 * time.Second,
+			FailReason: "Origin Return StatusCode 5XX"}}})
 	srv := httptest.NewServer(sim.Handler("aliyun-cdn"))
 	t.Cleanup(srv.Close)
 	return sim, srv
@@ -218,10 +233,17 @@ func TestFunctionBinaries(t *testing.T) {
 	fcEnv := append(slices.Clone(common), "CDNWATCH_MNS_ENDPOINT="+mnsSrv.URL)
 
 	lambdaFiles := []string{"lambda-direct.json", "stepfunctions-input.json", "sqs-batch.json",
-		"eventbridge-scheduled-verbatim.json", "eventbridge-scheduled-envelope.json", "cloudtrail-create-invalidation.json"}
-	fcFiles := []string{"fc-direct.json", "fc-timer.json", "fc-mns-queue.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json"}
+		"eventbridge-scheduled-verbatim.json", "eventbridge-scheduled-envelope.json", "cloudtrail-create-invalidation.json",
+		"eventbridge-scheduled-sweep.json"}
+	fcFiles := []string{"fc-direct.json", "fc-timer.json", "fc-mns-queue.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json",
+		"fc-timer-sweep.json"}
 	all, _ := filepath.Glob(filepath.Join("..", "events", "*.json"))
 	for _, f := range all {
+		// watch-<provider>.json are plain Watch documents for the other providers: the golden
+		// test decodes them and each provider's conformance suite covers its API.
+		if strings.HasPrefix(filepath.Base(f), "watch-") {
+			continue
+		}
 		if !slices.Contains(lambdaFiles, filepath.Base(f)) && !slices.Contains(fcFiles, filepath.Base(f)) {
 			t.Errorf("events/%s is not fed to either binary: add it to TestFunctionBinaries", filepath.Base(f))
 		}
@@ -357,6 +379,28 @@ func TestFunctionBinaries(t *testing.T) {
 	}
 	if !bytes.Contains(msgs, []byte("vendor.js")) || !bytes.Contains(msgs, []byte("Origin Timeout")) {
 		t.Errorf("the failed object and its reason are not in any notice")
+	}
+
+	// Sweeps from both timers: the same window, the same digest id, posted to Slack.
+	var sweepIDs []string
+	for _, f := range []string{"eventbridge-scheduled-sweep.json", "fc-timer-sweep.json"} {
+		inv := byFile[f]
+		var r struct {
+			Notice        string
+			Total, Failed int
+			Window        struct{ From time.Time }
+		}
+		if inv.Status != "response" || json.Unmarshal(inv.Body, &r) != nil || r.Total != 2 || r.Failed != 1 ||
+			!r.Window.From.Equal(sweepAt.Add(-40*time.Minute)) {
+			t.Errorf("%s: %s %s", f, inv.Status, inv.Body)
+		}
+		sweepIDs = append(sweepIDs, r.Notice)
+	}
+	if sweepIDs[0] == "" || sweepIDs[0] != sweepIDs[1] {
+		t.Errorf("sweep notice ids %v: want one id for one window", sweepIDs)
+	}
+	if bytes.Count(msgs, []byte("Sweep digest")) < 2 || !bytes.Contains(msgs, []byte("swept-broken")) {
+		t.Errorf("the sweep digests are not in Slack")
 	}
 	if t.Failed() {
 		t.Logf("slack: %s\nlambda log:\n%s\nfc log:\n%s", msgs, lres.stderr, fres.stderr)

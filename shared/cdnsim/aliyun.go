@@ -76,11 +76,6 @@ func (a *aliyunAPI) serve(b *backend, v *acsVerifier, w http.ResponseWriter, r *
 		fail(aerr)
 		return
 	}
-	if !b.allow(keyID) {
-		fail(&acsError{429, "TooManyRequests", "Too many requests, please try again later"})
-		return
-	}
-
 	params := r.URL.Query()
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
 		form, err := url.ParseQuery(string(body))
@@ -101,6 +96,16 @@ func (a *aliyunAPI) serve(b *backend, v *acsVerifier, w http.ResponseWriter, r *
 	act, ok := a.actions[action]
 	if !ok {
 		fail(&acsError{404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."})
+		return
+	}
+	// Each API has its own flow control: listing (aliyun_list.go) is counted apart from
+	// query-by-id, as Alibaba Cloud does.
+	allow := b.allow
+	if aliyunListActions[action] {
+		allow = b.allowList
+	}
+	if !allow(keyID) {
+		fail(&acsError{429, "TooManyRequests", "Too many requests, please try again later"})
 		return
 	}
 	res, aerr := act(b, &aliyunCall{params: params, requestID: reqID, keyID: keyID, now: b.sim.Now()})

@@ -38,6 +38,11 @@ type Population struct {
 	Pending Range
 	// Domain names the objects. Default "static.example.com".
 	Domain string
+	// Spread, when set, spreads creation times uniformly over [now, now+Spread), at whole
+	// seconds (Aliyun's resolution), for a day of traffic that a moving clock reveals
+	// (listings leave out tasks created after the simulator's now). Ids still follow
+	// creation order only within the call, so callers must not assume ids sort by time.
+	Spread time.Duration
 }
 
 // Populate creates p.Count tasks created now and returns their ids in creation order.
@@ -93,7 +98,11 @@ func (s *Sim) Populate(provider string, p Population) []string {
 			}
 			objs[j] = o
 		}
-		ids = append(ids, s.AddTask(provider, Task{Created: now, Objects: objs}))
+		created := now
+		if p.Spread > 0 {
+			created = now.Add(time.Duration(rnd.Int63n(int64(p.Spread))).Truncate(time.Second))
+		}
+		ids = append(ids, s.AddTask(provider, Task{Created: created, Objects: objs}))
 	}
 	return ids
 }

@@ -13,6 +13,7 @@ package cdnsim
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"sort"
@@ -28,8 +29,14 @@ type Limits struct {
 	IDsPerCall int
 	// QPS is the calls per second allowed per access key (a token bucket with burst = QPS).
 	QPS float64
-	// Retention is how long after creation a task can still be queried.
+	// Retention is how long after creation a task can still be queried; 0 means the
+	// provider documents no limit and tasks never expire.
 	Retention time.Duration
+	// ListQPS is the calls per second of the listing API (its own bucket: providers
+	// count listing apart from query-by-id); 0 for a provider without listing.
+	ListQPS float64
+	// PageSize is the most rows one listing call may ask for.
+	PageSize int
 }
 
 // Options configure a simulator.
@@ -113,10 +120,11 @@ func (s *Sim) AddTask(provider string, t Task) string {
 		t.Created = s.Now()
 	}
 	t.Objects = append([]Object(nil), t.Objects...)
+	t.Scope = maps.Clone(t.Scope)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if t.ID == "" {
-		t.ID = b.nextIDLocked()
+		t.ID = b.nextIDLocked(t)
 	}
 	b.tasks[t.ID] = t
 	return t.ID
@@ -148,6 +156,7 @@ func (s *Sim) SetLimits(provider string, l Limits) {
 	defer b.mu.Unlock()
 	b.limits = mergeLimits(b.limits, l)
 	b.buckets = make(map[string]*rate.Limiter)
+	b.listBuckets = nil
 }
 
 // SetFaults replaces the provider's fault plan (see Faults).
@@ -177,6 +186,12 @@ func mergeLimits(base, o Limits) Limits {
 	if o.Retention > 0 {
 		base.Retention = o.Retention
 	}
+	if o.ListQPS > 0 {
+		base.ListQPS = o.ListQPS
+	}
+	if o.PageSize > 0 {
+		base.PageSize = o.PageSize
+	}
 	return base
 }
 
@@ -187,6 +202,9 @@ type profile struct {
 	firstID int64
 	// formatID turns a sequence number into an id in the provider's format.
 	formatID func(seq int64) string
+	// formatTaskID, when set, replaces formatID for providers whose ids depend on the
+	// task (Volcengine CDN: "refresh_url_…" or "prefetch_url_…").
+	formatTaskID func(seq int64, t Task) string
 	// handler builds the provider's wire-format handler on top of the core.
 	handler func(b *backend) http.Handler
 }
@@ -217,12 +235,19 @@ type backend struct {
 	tasks   map[string]Task
 	seq     int64
 	buckets map[string]*rate.Limiter // per access key id
+	// listBuckets are the listing API's buckets, per access key id.
+	listBuckets map[string]*rate.Limiter
 }
 
-func (b *backend) nextIDLocked() string {
+func (b *backend) nextIDLocked(t Task) string {
 	for {
 		b.seq++
-		id := b.prof.formatID(b.seq)
+		var id string
+		if b.prof.formatTaskID != nil {
+			id = b.prof.formatTaskID(b.seq, t)
+		} else {
+			id = b.prof.formatID(b.seq)
+		}
 		if _, taken := b.tasks[id]; !taken {
 			return id
 		}
@@ -238,17 +263,34 @@ func (b *backend) currentLimits() Limits {
 // allow takes one token from the access key's bucket (rate = burst = QPS, wall clock).
 func (b *backend) allow(keyID string) bool {
 	b.mu.Lock()
-	lim, ok := b.buckets[keyID]
+	lim := bucket(b.buckets, keyID, b.limits.QPS)
+	b.mu.Unlock()
+	return lim.Allow()
+}
+
+// allowList is allow for the listing API's own bucket (Limits.ListQPS).
+func (b *backend) allowList(keyID string) bool {
+	b.mu.Lock()
+	if b.listBuckets == nil {
+		b.listBuckets = make(map[string]*rate.Limiter)
+	}
+	lim := bucket(b.listBuckets, keyID, b.limits.ListQPS)
+	b.mu.Unlock()
+	return lim.Allow()
+}
+
+// bucket returns m[keyID], creating it with rate = burst = qps; callers hold b.mu.
+func bucket(m map[string]*rate.Limiter, keyID string, qps float64) *rate.Limiter {
+	lim, ok := m[keyID]
 	if !ok {
-		burst := int(math.Ceil(b.limits.QPS))
+		burst := int(math.Ceil(qps))
 		if burst < 1 {
 			burst = 1
 		}
-		lim = rate.NewLimiter(rate.Limit(b.limits.QPS), burst)
-		b.buckets[keyID] = lim
+		lim = rate.NewLimiter(rate.Limit(qps), burst)
+		m[keyID] = lim
 	}
-	b.mu.Unlock()
-	return lim.Allow()
+	return lim
 }
 
 // lookup returns the stored tasks for ids, in request order, leaving out ids the provider
@@ -256,11 +298,13 @@ func (b *backend) allow(keyID string) bool {
 func (b *backend) lookup(ids []string, now time.Time) []Task {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	// Retention 0: the provider documents none (CloudFront), so tasks never expire here.
+	expires := b.limits.Retention > 0
 	oldest := now.Add(-b.limits.Retention)
 	out := make([]Task, 0, len(ids))
 	for _, id := range ids {
 		t, ok := b.tasks[id]
-		if !ok || t.Created.Before(oldest) {
+		if !ok || (expires && t.Created.Before(oldest)) {
 			continue
 		}
 		out = append(out, t)

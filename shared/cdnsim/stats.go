@@ -18,10 +18,13 @@ type Stats struct {
 	IDs int64
 	// MaxIDsPerCall is the most ids one call asked for.
 	MaxIDsPerCall int64
+	// ListCalls is the listing calls answered 200 (a subset of OK); ListRows the rows
+	// they returned.
+	ListCalls, ListRows int64
 }
 
 type counters struct {
-	calls, ok, throttled, errors, sigFailures, ids, maxIDs atomic.Int64
+	calls, ok, throttled, errors, sigFailures, ids, maxIDs, listCalls, listRows atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -33,11 +36,13 @@ func (c *counters) snapshot() Stats {
 		SignatureFailures: c.sigFailures.Load(),
 		IDs:               c.ids.Load(),
 		MaxIDsPerCall:     c.maxIDs.Load(),
+		ListCalls:         c.listCalls.Load(),
+		ListRows:          c.listRows.Load(),
 	}
 }
 
 func (c *counters) reset() {
-	for _, v := range []*atomic.Int64{&c.calls, &c.ok, &c.throttled, &c.errors, &c.sigFailures, &c.ids, &c.maxIDs} {
+	for _, v := range []*atomic.Int64{&c.calls, &c.ok, &c.throttled, &c.errors, &c.sigFailures, &c.ids, &c.maxIDs, &c.listCalls, &c.listRows} {
 		v.Store(0)
 	}
 }
@@ -63,4 +68,14 @@ func (c *counters) answered(status int) {
 	default:
 		c.ok.Add(1)
 	}
+}
+
+// refused records a refusal whose HTTP status does not tell its kind: Tencent answers
+// every error with 200, CloudFront throttles with 400.
+func (c *counters) refused(throttled bool) {
+	if throttled {
+		c.throttled.Add(1)
+		return
+	}
+	c.errors.Add(1)
 }

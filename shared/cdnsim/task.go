@@ -22,6 +22,10 @@ type Task struct {
 	ID      string
 	Created time.Time
 	Objects []Object
+	// Scope places the task where the provider keeps it, for providers whose ids are
+	// only unique within something else (CloudFront: {"distributionId": "E2..."}).
+	// Empty means the provider's default place.
+	Scope map[string]string
 }
 
 // Object is one URL, directory or prefetch of a task, with its scripted life: it waits

@@ -43,9 +43,10 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 		fmt.Fprintf(io.Err, "cdnwatch sim: %v\n", err)
 		return ExitUsage
 	}
+	idVar, secretVar := cdnsim.CredentialEnv(*name)
 	key, secret := SimAccessKeyID, SimAccessKeySecret
-	if id := getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"); id != "" && getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET") != "" {
-		key, secret = id, getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	if id := getenv(idVar); id != "" && getenv(secretVar) != "" {
+		key, secret = id, getenv(secretVar)
 	}
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: key, AccessKeySecret: secret, Latency: *latency,
 		Logger: slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))})
@@ -72,7 +73,7 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 		*name, ln.Addr(), l.IDsPerCall, l.QPS, l.Retention)
 	fmt.Fprintf(io.Out, "  export %sENDPOINT=http://%s\n", provider.EnvPrefix(*name), ln.Addr())
 	if key == SimAccessKeyID {
-		fmt.Fprintf(io.Out, "  export ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n", key, secret)
+		fmt.Fprintf(io.Out, "  export %s=%s %s=%s\n", idVar, key, secretVar, secret)
 	}
 	fmt.Fprintf(io.Out, "  cdnwatch watch --provider %s --task-id %s\n", *name, strings.Join(ids, ","))
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

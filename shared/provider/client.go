@@ -19,6 +19,12 @@ type Client struct {
 	limiter     *rate.Limiter
 	concurrency int
 	calls       atomic.Int64
+
+	// Listing (lister.go) has its own bucket, built on first use.
+	listMu          sync.Mutex
+	listLimiter     *rate.Limiter
+	listQPSOverride float64
+	listCalls       atomic.Int64
 }
 
 // NewClient wraps drv. qps <= 0 means the provider's documented rate.

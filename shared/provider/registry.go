@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -43,6 +44,8 @@ type Config struct {
 	Endpoint string
 	// QPS overrides the documented rate limit when > 0.
 	QPS float64
+	// ListQPS overrides the documented listing rate limit (see Lister) when > 0.
+	ListQPS float64
 	// Scope carries provider-specific settings from the Watch document (e.g. distributionId).
 	Scope map[string]string
 	// Credentials, when set, replace the SDK's default chain.
@@ -104,7 +107,9 @@ func Open(ctx context.Context, name string, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open provider %s: %w", name, err)
 	}
-	return NewClient(drv, cfg.QPS), nil
+	c := NewClient(drv, cfg.QPS)
+	c.SetListQPS(cfg.ListQPS)
+	return c, nil
 }
 
 // EnvPrefix is the environment prefix of a provider: "aliyun-cdn" → "CDNWATCH_ALIYUN_CDN_".
@@ -112,16 +117,23 @@ func EnvPrefix(name string) string {
 	return "CDNWATCH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_"
 }
 
-// ConfigFromEnv reads CDNWATCH_<PROVIDER>_ENDPOINT and _QPS.
+// ConfigFromEnv reads CDNWATCH_<PROVIDER>_ENDPOINT, _QPS and _LIST_QPS.
 func ConfigFromEnv(name string, getenv func(string) string) (Config, error) {
 	p := EnvPrefix(name)
 	cfg := Config{Endpoint: strings.TrimSpace(getenv(p + "ENDPOINT"))}
-	if q := strings.TrimSpace(getenv(p + "QPS")); q != "" {
-		v, err := strconv.ParseFloat(q, 64)
-		if err != nil || v <= 0 {
-			return cfg, fmt.Errorf("%sQPS=%q: want a positive number of calls per second", p, q)
+	for _, v := range []struct {
+		suffix string
+		dst    *float64
+	}{{"QPS", &cfg.QPS}, {"LIST_QPS", &cfg.ListQPS}} {
+		q := strings.TrimSpace(getenv(p + v.suffix))
+		if q == "" {
+			continue
 		}
-		cfg.QPS = v
+		f, err := strconv.ParseFloat(q, 64)
+		if err != nil || f <= 0 || math.IsInf(f, 0) {
+			return cfg, fmt.Errorf("%s%s=%q: want a positive number of calls per second", p, v.suffix, q)
+		}
+		*v.dst = f
 	}
 	return cfg, nil
 }

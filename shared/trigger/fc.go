@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"cdnwatch/shared/sweep"
 	"cdnwatch/shared/watch"
 )
 
@@ -22,6 +23,13 @@ func decodeTimer(top map[string]json.RawMessage, key []byte) ([]Record, error) {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, Poisonf("FC timer %q: payload is empty; set the trigger's payload to a Watch document", str(top, "triggerName"))
+	}
+	if sweep.IsDocument(body) {
+		at, err := triggerTime("FC timer triggerTime", str(top, "triggerTime"))
+		if err != nil {
+			return nil, Poison(fmt.Sprintf("FC timer %q", str(top, "triggerName")), err)
+		}
+		return sweepRecord(fmt.Sprintf("FC timer %q: payload", str(top, "triggerName")), "", body, at)
 	}
 	d, err := document(body, key)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"cdnwatch/shared/sweep"
 	"cdnwatch/shared/watch"
 )
 
@@ -60,6 +61,13 @@ func decodeEventBridge(top map[string]json.RawMessage, key []byte) ([]Record, er
 			return nil, Poisonf("EventBridge detail: %v", err)
 		}
 		detail = []byte(s)
+	}
+	if sweep.IsDocument(detail) {
+		at, err := triggerTime("EventBridge time", str(top, "time"))
+		if err != nil {
+			return nil, Poison("EventBridge "+dt+" event", err)
+		}
+		return sweepRecord("EventBridge detail", str(top, "id"), detail, at)
 	}
 	d, err := document(detail, key)
 	if err != nil {

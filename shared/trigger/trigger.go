@@ -11,8 +11,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"cdnwatch/shared/provider"
+	"cdnwatch/shared/sweep"
 	"cdnwatch/shared/watch"
 )
 
@@ -73,8 +75,13 @@ type Record struct {
 	Source string
 	// Body is the document as it arrived (what a dead-letter queue receives).
 	Body []byte
-	// Doc is the decoded document, nil when Err is set.
+	// Doc is the decoded document, nil when Err is set or the record is a sweep.
 	Doc *watch.Document
+	// Sweep is set instead of Doc when a timer carried a sweep document (sweep.go).
+	Sweep *sweep.Document
+	// At is the trigger's own time (FC triggerTime, EventBridge time), when the envelope
+	// has one; a sweep's window is computed from it.
+	At time.Time
 	// Err says why the record has no document; IsPoison(Err) is true.
 	Err error
 }
@@ -170,9 +177,7 @@ func detect(top map[string]json.RawMessage) (Kind, error) {
 		return CDNEvent, nil
 	case has("specversion") && has("data"):
 		return MNS, nil
-	case has("sweep"):
-		return "", Poisonf("sweep documents are not available in this build")
-	case has("v") || has("provider") || has("taskIds"):
+	case has("v") || has("sweep") || has("provider") || has("taskIds"):
 		return Direct, nil
 	}
 	return "", Poisonf("unrecognised event with top-level keys [%s]; want a Watch document, an SQS, "+
@@ -182,6 +187,9 @@ func detect(top map[string]json.RawMessage) (Kind, error) {
 func decodeKind(k Kind, data []byte, top map[string]json.RawMessage, key []byte) ([]Record, error) {
 	switch k {
 	case Direct:
+		if sweep.IsDocument(data) {
+			return sweepRecord("", "", data, time.Time{})
+		}
 		d, err := document(data, key)
 		if err != nil {
 			return nil, err
@@ -205,6 +213,9 @@ func decodeKind(k Kind, data []byte, top map[string]json.RawMessage, key []byte)
 
 // document decodes one Watch document and checks its provider is built in.
 func document(body []byte, key []byte) (*watch.Document, error) {
+	if err := notFromQueue(body); err != nil {
+		return nil, err
+	}
 	d, err := watch.Decode(body, key)
 	if err != nil {
 		return nil, Poison("", err)

@@ -13,6 +13,7 @@ import (
 
 	"cdnwatch/shared/provider"
 	_ "cdnwatch/shared/provider/all"
+	"cdnwatch/shared/sweep"
 	"cdnwatch/shared/trigger"
 	"cdnwatch/shared/watch"
 )
@@ -28,6 +29,7 @@ var golden = map[string]struct {
 	provider string
 	state    bool // the (first) document carries state
 	errSub   string
+	sweepAt  string // a sweep: the trigger time the record must carry (RFC 3339)
 }{
 	"lambda-direct.json": {rt: trigger.Lambda, kind: trigger.Direct, provider: "aliyun-cdn",
 		ids: [][]string{{"15920000101", "15920000102", "15920000103"}}},
@@ -42,6 +44,17 @@ var golden = map[string]struct {
 		ids: [][]string{{"15920000501", "15920000502"}}},
 	"cloudtrail-create-invalidation.json": {rt: trigger.Lambda, kind: trigger.CloudTrail, provider: "aws-cloudfront",
 		ids: [][]string{{"I2J0I21PCUYOIK"}}, scope: map[string]string{"distributionId": "E2QWRUHAPOMQZL"}},
+	"watch-aws-cloudfront.json": {rt: trigger.Lambda, kind: trigger.Direct, provider: "aws-cloudfront",
+		ids: [][]string{{"I2J0I21PCUYOIK", "I3K1J32QDVZPJL"}}, scope: map[string]string{"distributionId": "E2QWRUHAPOMQZL"}},
+	"watch-tencent-cdn.json": {rt: trigger.Lambda, kind: trigger.Direct, provider: "tencent-cdn",
+		ids: [][]string{{"153303185323131331", "153303185323131332"}}, scope: map[string]string{"kind": "push"}},
+	"watch-aliyun-dcdn.json": {rt: trigger.Lambda, kind: trigger.Direct, provider: "aliyun-dcdn",
+		ids: [][]string{{"18000000101", "18000000102", "18000000103"}}},
+	"watch-volc-mcdn.json": {rt: trigger.Lambda, kind: trigger.Direct, provider: "volc-mcdn",
+		ids: [][]string{{"65d2c9b64fb1452d12d4df91", "660294f4e4e644f6114dea83"}}},
+	"watch-volc-cdn.json": {rt: trigger.Lambda, kind: trigger.Direct, provider: "volc-cdn",
+		ids: [][]string{{"refresh_url_bbd36e1cb5154f52b648b07ee119223e2971399f5a1075c0",
+			"prefetch_url_89c25a1aa3044b39921387190fc9b0e438f3d071f278f031"}}},
 	"fc-direct.json": {rt: trigger.FC, kind: trigger.Direct, provider: "aliyun-cdn",
 		ids: [][]string{{"15920000601", "15920000602"}}},
 	"fc-timer.json": {rt: trigger.FC, kind: trigger.FCTimer, provider: "aliyun-cdn", ids: [][]string{{"15920000701"}}},
@@ -49,6 +62,10 @@ var golden = map[string]struct {
 		ids: [][]string{{"15920000801", "15920000802"}}, msgIDs: []string{"C6DB60D1574661357FA2272774450001"}},
 	"fc-cdn-refreshed.json": {rt: trigger.FC, kind: trigger.CDNEvent, provider: "aliyun-cdn", ids: [][]string{{"15920000901"}}},
 	"fc-cdn-pushed.json":    {rt: trigger.FC, kind: trigger.CDNEvent, provider: "aliyun-cdn", ids: [][]string{{"15920001001"}}},
+	"fc-timer-sweep.json": {rt: trigger.FC, kind: trigger.FCTimer, provider: "aliyun-cdn", ids: [][]string{nil},
+		sweepAt: "2026-03-01T10:40:00Z"},
+	"eventbridge-scheduled-sweep.json": {rt: trigger.Lambda, kind: trigger.EventBridge, provider: "aliyun-cdn",
+		ids: [][]string{nil}, sweepAt: "2026-03-01T10:40:00Z"},
 }
 
 func eventsDir(t *testing.T) string {
@@ -100,6 +117,16 @@ func TestEventFiles(t *testing.T) {
 			for i, r := range ev.Records {
 				if r.Err != nil {
 					t.Fatalf("record %d: %v", i, r.Err)
+				}
+				if want.sweepAt != "" {
+					if r.Sweep == nil || r.Doc != nil || r.Sweep.Sweep.Provider != want.provider ||
+						r.At.Format(time.RFC3339) != want.sweepAt {
+						t.Fatalf("record %d: want a %s sweep at %s, got sweep %+v at %s", i, want.provider, want.sweepAt, r.Sweep, r.At)
+					}
+					if d, err := sweep.Decode(r.Body); err != nil || !reflect.DeepEqual(d, r.Sweep) {
+						t.Errorf("record %d: Body does not hold the sweep: %v", i, err)
+					}
+					continue
 				}
 				if !reflect.DeepEqual(r.Doc.TaskIDs, want.ids[i]) {
 					t.Errorf("record %d: taskIds %v, want %v", i, r.Doc.TaskIDs, want.ids[i])
@@ -159,6 +186,7 @@ func TestDecodeTable(t *testing.T) {
 	sqsRec := func(id, body string) string {
 		return `{"messageId":"` + id + `","body":` + quote(body) + `,"eventSource":"aws:sqs","eventSourceARN":"arn:aws:sqs:us-east-1:1:q"}`
 	}
+	sweepDoc := `{"v":1,"sweep":{"provider":"aliyun-cdn","window":"10m"},"notify":["slack"]}`
 	cases := []struct {
 		name      string
 		rt        trigger.Runtime
@@ -179,7 +207,17 @@ func TestDecodeTable(t *testing.T) {
 		{name: "unknown field", rt: trigger.Lambda, in: `{"v":1,"provider":"aliyun-cdn","taskIds":["1"],"colour":"red"}`, errSub: "colour: unknown field"},
 		{name: "unknown provider", rt: trigger.Lambda, in: `{"v":1,"provider":"akamai","taskIds":["1"]}`, errSub: "provider akamai not available in this build"},
 		{name: "no ids", rt: trigger.Lambda, in: `{"v":1,"provider":"aliyun-cdn","taskIds":[]}`, errSub: "taskIds: no task ids"},
-		{name: "sweep", rt: trigger.FC, in: `{"v":1,"sweep":{"provider":"aliyun-cdn"}}`, errSub: "sweep documents are not available"},
+		{name: "sweep without window", rt: trigger.FC, in: `{"v":1,"sweep":{"provider":"aliyun-cdn"}}`, errSub: "sweep.window: missing"},
+		{name: "bare sweep", rt: trigger.Lambda, in: sweepDoc, kind: trigger.Direct},
+		{name: "sweep unknown provider", rt: trigger.FC, in: `{"v":1,"sweep":{"provider":"akamai","window":"10m"}}`,
+			errSub: "provider akamai not available in this build"},
+		{name: "timer sweep without time", rt: trigger.FC, in: `{"triggerTime":"","triggerName":"t","payload":` + quote(sweepDoc) + `}`,
+			errSub: `FC timer "t": FC timer triggerTime missing: a sweep needs the trigger's time`},
+		{name: "eventbridge sweep bad time", rt: trigger.Lambda,
+			in:     `{"detail-type":"Scheduled Event","source":"aws.scheduler","time":"yesterday","detail":` + sweepDoc + `}`,
+			errSub: `EventBridge time "yesterday": want an RFC 3339 time`},
+		{name: "sweep from a queue", rt: trigger.Lambda, in: `{"Records":[` + sqsRec("a", sweepDoc) + `]}`,
+			kind: trigger.SQS, recErrs: []string{"sqs message a: a sweep document is run by a timer"}},
 		{name: "sqs mixed", rt: trigger.Lambda,
 			in:   `{"Records":[` + sqsRec("a", doc) + `,` + sqsRec("b", `{"v":1`) + `,` + sqsRec("c", `{"v":2,"provider":"aliyun-cdn","taskIds":["1"]}`) + `]}`,
 			kind: trigger.SQS, ids: []string{"123"}, recErrs: []string{"", "sqs message b: watch document", "v: version 2 not supported"}},

@@ -7,7 +7,7 @@ package aliyuncdn
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"strings"
 	"time"
 
@@ -46,12 +46,17 @@ func open(_ context.Context, cfg provider.Config, o aliyun.Options) (*driver, er
 		return nil, base.Error(nil, err)
 	}
 	pool.Put(c)
-	return &driver{base: base, clients: pool}, nil
+	d := &driver{clients: pool}
+	d.query = &aliyun.RefreshByID{Base: base, Action: "DescribeRefreshTaskById",
+		RAMAction: "cdn:DescribeRefreshTaskById", Call: d.call}
+	return d, nil
 }
 
+// driver holds only what is CDN's own: the SDK client; the query logic it shares with
+// aliyun-dcdn lives in aliyun.RefreshByID.
 type driver struct {
-	base    *aliyun.Base
 	clients *aliyun.Pool[*cdn.Client]
+	query   *aliyun.RefreshByID
 }
 
 var (
@@ -68,87 +73,37 @@ func (d *driver) Limits() provider.Limits {
 
 func (d *driver) CheckID(id string) error { return aliyun.CheckTaskID(id) }
 
-// Describe makes one DescribeRefreshTaskById call for up to 10 ids; the SDK retries
-// throttling and server errors itself.
+// Describe makes one DescribeRefreshTaskById call for up to 10 ids (see aliyun.RefreshByID).
 func (d *driver) Describe(ctx context.Context, ids []string) ([]provider.Object, error) {
-	start := time.Now()
-	objs, err := d.describe(ctx, ids)
-	if err != nil && aliyun.PastRetention(err) {
-		// The ids reach further back than Aliyun keeps tasks: they are unknown, not an error.
-		// With several ids in the call we cannot tell which, so ask for each alone.
-		objs, err = d.describeEach(ctx, ids)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("DescribeRefreshTaskById: %w", err)
-	}
-	d.base.Log.DebugContext(ctx, "described", "provider", Name, "ids", len(ids), "rows", len(objs),
-		"elapsed", time.Since(start))
-	return objs, nil
+	return d.query.Describe(ctx, ids)
 }
 
-func (d *driver) describeEach(ctx context.Context, ids []string) ([]provider.Object, error) {
-	if len(ids) == 1 {
-		return nil, nil
-	}
-	var out []provider.Object
-	for _, id := range ids {
-		objs, err := d.describe(ctx, []string{id})
-		if err != nil && !aliyun.PastRetention(err) {
-			return nil, err
-		}
-		out = append(out, objs...)
-	}
-	return out, nil
-}
-
-func (d *driver) describe(ctx context.Context, ids []string) ([]provider.Object, error) {
+// call is the one CDN-specific step: the product SDK's call and its row model.
+func (d *driver) call(ctx context.Context, ids []string) ([]aliyun.Row, error) {
 	client, err := d.clients.Get()
 	if err != nil {
-		return nil, d.base.Error(ids, err)
+		return nil, err
 	}
 	req := &cdn.DescribeRefreshTaskByIdRequest{TaskId: dara.String(strings.Join(ids, ","))}
 	resp, err := client.DescribeRefreshTaskByIdWithContext(ctx, req, &dara.RuntimeOptions{})
 	d.clients.Put(client)
 	if err != nil {
-		if aliyun.PastRetention(err) {
-			return nil, err
-		}
-		return nil, d.base.Error(ids, err)
+		return nil, err
 	}
 	if resp == nil || resp.Body == nil {
-		return nil, &provider.Error{Provider: Name, Kind: provider.KindUnavailable, Message: "empty answer"}
+		return nil, errors.New("empty answer")
 	}
-	out := make([]provider.Object, 0, len(resp.Body.Tasks))
+	rows := make([]aliyun.Row, 0, len(resp.Body.Tasks))
 	for _, t := range resp.Body.Tasks {
 		if t == nil {
 			continue
 		}
-		out = append(out, d.object(ctx, t, ids))
+		rows = append(rows, aliyun.Row{
+			TaskID: dara.StringValue(t.TaskId), ObjectPath: dara.StringValue(t.ObjectPath),
+			ObjectType: dara.StringValue(t.ObjectType), Status: dara.StringValue(t.Status),
+			Process: dara.StringValue(t.Process), Description: dara.StringValue(t.Description),
+			CreationTime: dara.StringValue(t.CreationTime),
+		})
 	}
-	return out, nil
-}
-
-func (d *driver) object(ctx context.Context, t *cdn.DescribeRefreshTaskByIdResponseBodyTasks, ids []string) provider.Object {
-	raw := dara.StringValue(t.Status)
-	st, known := aliyun.MapStatus(raw)
-	if !known {
-		d.base.Log.WarnContext(ctx, "undocumented task status, treated as running", "provider", Name, "status", raw)
-	}
-	o := provider.Object{
-		TaskID:    dara.StringValue(t.TaskId),
-		Path:      dara.StringValue(t.ObjectPath),
-		Type:      dara.StringValue(t.ObjectType),
-		Status:    st,
-		RawStatus: raw,
-		Progress:  dara.StringValue(t.Process),
-		Created:   aliyun.ParseTime(dara.StringValue(t.CreationTime)),
-	}
-	if o.TaskID == "" && len(ids) == 1 {
-		o.TaskID = ids[0]
-	}
-	// Description is documented as the failure description; other rows may carry stale text.
-	if st == provider.Failed {
-		o.Reason = dara.StringValue(t.Description)
-	}
-	return o
+	return rows, nil
 }

@@ -3,4 +3,9 @@ package all
 
 import (
 	_ "cdnwatch/shared/provider/aliyuncdn"
+	_ "cdnwatch/shared/provider/aliyundcdn"
+	_ "cdnwatch/shared/provider/awscloudfront"
+	_ "cdnwatch/shared/provider/tencentcdn"
+	_ "cdnwatch/shared/provider/volccdn"
+	_ "cdnwatch/shared/provider/volcmcdn"
 )

@@ -38,6 +38,34 @@ type Harness struct {
 	// Skip names sub-tests that do not apply to this provider, with the reason
 	// (e.g. "MultiObject": "one object per id").
 	Skip map[string]string
+
+	// Capabilities a provider may lack. Each is the documented reason; when set, the
+	// suite checks the provider's actual behaviour instead (never nothing).
+
+	// NoPending: the provider has no waiting state; an object not yet started reports
+	// running. The suite then expects running where it would expect pending.
+	NoPending string
+	// NoProgress: the provider reports no progress; the suite then expects an empty
+	// Progress where it would expect a percentage.
+	NoProgress string
+	// WantReason is the failure reason the provider reports for a failed simulator object
+	// (e.g. prefixed with the vendor). Default: the object's FailReason, verbatim.
+	WantReason func(o cdnsim.Object) string
+	// PartialProgress: the provider reports progress for some objects only (Tencent:
+	// prefetches, not purges). An object without progress is accepted; one with
+	// progress must still be right. (NoProgress is for providers that never report it.)
+	PartialProgress string
+	// NoFailedState: the provider cannot report failure (CloudFront). An object scripted
+	// to fail never finishes, so the suite expects running where it would expect failed
+	// and no failed objects, and the driver must say NoFailedState() == true so that
+	// notices word it.
+	NoFailedState string
+	// NoRetention: the provider documents no retention (CloudFront); a task created
+	// long ago must still be known. Must agree with the simulator's Limits.Retention == 0.
+	NoRetention string
+	// Scope is passed as provider.Config.Scope by the default Open, for providers that
+	// need one (CloudFront's distributionId).
+	Scope map[string]string
 }
 
 // Test credentials: distinctive, so a leak in an error message is easy to spot.
@@ -80,10 +108,10 @@ func Run(t *testing.T, h Harness) {
 
 func (h Harness) withDefaults() Harness {
 	if h.Open == nil {
-		name := h.Provider
+		name, scope := h.Provider, h.Scope
 		h.Open = func(ctx context.Context, endpoint string, creds *provider.Credentials, qps float64) (*provider.Client, error) {
 			return provider.Open(ctx, name, provider.Config{Endpoint: endpoint, Credentials: creds, QPS: qps,
-				Logger: slog.New(slog.DiscardHandler)})
+				Scope: scope, Logger: slog.New(slog.DiscardHandler)})
 		}
 	}
 	if h.AddTask == nil {
@@ -92,6 +120,9 @@ func (h Harness) withDefaults() Harness {
 	}
 	if h.MalformedID == "" {
 		h.MalformedID = "not-a-task-id"
+	}
+	if h.WantReason == nil {
+		h.WantReason = func(o cdnsim.Object) string { return o.FailReason }
 	}
 	return h
 }

@@ -19,23 +19,38 @@ import (
 func testStatuses(t *testing.T, e *env) {
 	c := e.open(t, 0)
 	t0 := e.clock.Now()
-	okID := e.h.AddTask(e.sim, cdnsim.Task{Created: t0, Objects: []cdnsim.Object{{
-		Path: "https://static.example.com/app.js", Type: cdnsim.TypeFile,
-		PendingFor: time.Minute, Duration: 10 * time.Minute}}})
-	badID := e.h.AddTask(e.sim, cdnsim.Task{Created: t0, Objects: []cdnsim.Object{{
-		Path: "https://static.example.com/video.mp4", Type: cdnsim.TypePreload,
-		PendingFor: time.Minute, Duration: 10 * time.Minute, FailReason: "Origin Timeout"}}})
+	okObj := cdnsim.Object{Path: "https://static.example.com/app.js", Type: cdnsim.TypeFile,
+		PendingFor: time.Minute, Duration: 10 * time.Minute}
+	badObj := cdnsim.Object{Path: "https://static.example.com/video.mp4", Type: cdnsim.TypePreload,
+		PendingFor: time.Minute, Duration: 10 * time.Minute, FailReason: "Origin Timeout"}
+	okID := e.h.AddTask(e.sim, cdnsim.Task{Created: t0, Objects: []cdnsim.Object{okObj}})
+	badID := e.h.AddTask(e.sim, cdnsim.Task{Created: t0, Objects: []cdnsim.Object{badObj}})
+	waiting := provider.Pending
+	if e.h.NoPending != "" {
+		waiting = provider.Running
+	}
 
 	steps := []struct {
 		at      time.Duration
 		ok, bad provider.Status
 		percent float64 // expected progress of both while running; -1: not checked
 	}{
-		{30 * time.Second, provider.Pending, provider.Pending, 0},
+		{30 * time.Second, waiting, waiting, 0},
 		{time.Minute + 150*time.Second, provider.Running, provider.Running, 25},
 		{time.Minute + 450*time.Second, provider.Running, provider.Running, 75},
 		{11 * time.Minute, provider.Complete, provider.Failed, -1},
 		{time.Hour, provider.Complete, provider.Failed, -1},
+	}
+	if e.h.NoFailedState != "" {
+		// The failing object never finishes; the driver must say so for notices' wording.
+		if nf, ok := c.Driver().(interface{ NoFailedState() bool }); !ok || !nf.NoFailedState() {
+			t.Errorf("NoFailedState declared (%s), but the driver does not report NoFailedState() == true", e.h.NoFailedState)
+		}
+		for i := range steps {
+			if steps[i].bad == provider.Failed {
+				steps[i].bad = provider.Running
+			}
+		}
 	}
 	for _, s := range steps {
 		e.clock.Set(t0.Add(s.at))
@@ -44,8 +59,8 @@ func testStatuses(t *testing.T, e *env) {
 			id, path, reason string
 			want             provider.Status
 		}{
-			{okID, "https://static.example.com/app.js", "", s.ok},
-			{badID, "https://static.example.com/video.mp4", "Origin Timeout", s.bad},
+			{okID, okObj.Path, "", s.ok},
+			{badID, badObj.Path, e.h.WantReason(badObj), s.bad},
 		} {
 			task := res[w.id]
 			if task.Status != w.want || len(task.Objects) != 1 {
@@ -64,6 +79,15 @@ func testStatuses(t *testing.T, e *env) {
 			}
 			if o.Reason != wantReason {
 				t.Errorf("at +%v: %s Reason %q, want %q", s.at, w.want, o.Reason, wantReason)
+			}
+			if e.h.NoProgress != "" {
+				if o.Progress != "" {
+					t.Errorf("at +%v: progress %q from a provider declared without progress (%s)", s.at, o.Progress, e.h.NoProgress)
+				}
+				continue
+			}
+			if e.h.PartialProgress != "" && o.Progress == "" {
+				continue // this object is of a kind the provider reports no progress for
 			}
 			if s.percent >= 0 {
 				if p, ok := o.Percent(); !ok || math.Abs(p-s.percent) > 1 {
@@ -255,11 +279,15 @@ func testMultiObject(t *testing.T, e *env) {
 	}
 	e.clock.Advance(time.Minute)
 	res := query(t, c, []string{failed, complete, running})
+	failedStatus := provider.Failed
+	if e.h.NoFailedState != "" {
+		failedStatus = provider.Running // the failing objects never finish
+	}
 	for _, w := range []struct {
 		id      string
 		status  provider.Status
 		objects int
-	}{{failed, provider.Failed, 4}, {complete, provider.Complete, 2}, {running, provider.Running, 2}} {
+	}{{failed, failedStatus, 4}, {complete, provider.Complete, 2}, {running, provider.Running, 2}} {
 		got := res[w.id]
 		if got.Status != w.status || len(got.Objects) != w.objects {
 			t.Errorf("task %s: %s with %d objects, want %s with %d", w.id, got.Status, len(got.Objects), w.status, w.objects)
@@ -276,9 +304,11 @@ func testMultiObject(t *testing.T, e *env) {
 			reasons[o.Path] = o.Reason
 		}
 	}
-	want := map[string]string{
-		"https://static.example.com/b.js": "Origin Return StatusCode 5XX",
-		"https://static.example.com/c.js": "Internal Error",
+	want := map[string]string{}
+	for _, o := range []cdnsim.Object{obj("b.js", time.Minute, "Origin Return StatusCode 5XX"), obj("c.js", 2*time.Minute, "Internal Error")} {
+		if e.h.NoFailedState == "" { // else no object can be reported failed
+			want[o.Path] = e.h.WantReason(o)
+		}
 	}
 	if fmt.Sprint(reasons) != fmt.Sprint(want) {
 		t.Errorf("failed objects %v, want %v", reasons, want)
@@ -290,15 +320,26 @@ func testMultiObject(t *testing.T, e *env) {
 func testUnknown(t *testing.T, e *env) {
 	c := e.open(t, 0)
 	retention := e.sim.Limits(e.h.Provider).Retention
+	if (retention == 0) != (e.h.NoRetention != "") {
+		t.Fatalf("simulator retention %v disagrees with Harness.NoRetention %q", retention, e.h.NoRetention)
+	}
 	known := e.addTasks(1)[0]
 	expired := e.h.AddTask(e.sim, cdnsim.Task{Created: e.clock.Now().Add(-retention - time.Hour),
 		Objects: []cdnsim.Object{{Path: "https://static.example.com/old.js", Type: cdnsim.TypeFile, Duration: time.Minute}}})
 	unknown := e.unknownID(t)
 	res := query(t, c, []string{known, expired, unknown})
-	for _, w := range []struct {
+	type want struct {
 		what, id string
 		want     provider.Status
-	}{{"never existed", unknown, provider.Unknown}, {"past retention", expired, provider.Unknown}, {"known", known, provider.Running}} {
+	}
+	wants := []want{{"never existed", unknown, provider.Unknown}, {"known", known, provider.Running}}
+	if e.h.NoRetention != "" {
+		t.Logf("no past-retention case (%s): a task an hour old must still be known", e.h.NoRetention)
+		wants = append(wants, want{"an hour old", expired, provider.Complete})
+	} else {
+		wants = append(wants, want{"past retention", expired, provider.Unknown})
+	}
+	for _, w := range wants {
 		if got := res[w.id]; got.Status != w.want || (w.want == provider.Unknown && len(got.Objects) != 0) {
 			t.Errorf("%s id %s: %s with %d objects, want %s", w.what, w.id, got.Status, len(got.Objects), w.want)
 		}

@@ -1,0 +1,194 @@
+// Package awscloudfront is the "aws-cloudfront" driver: CloudFront's GetInvalidation
+// (API 2020-05-31) through the official SDK github.com/aws/aws-sdk-go-v2/service/cloudfront.
+// Import it for its side effect:
+//
+//	import _ "cdnwatch/shared/provider/awscloudfront"
+//
+// Invalidation ids are only unique within a distribution, so a watch needs
+// scope.distributionId. One id per call. CloudFront has no failed state: an invalidation
+// is InProgress or Completed, so the watch's timeout is the only failure (the driver
+// says so through NoFailedState, and notices word it).
+package awscloudfront
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+
+	"cdnwatch/shared/provider"
+)
+
+// Name is the provider id.
+const Name = "aws-cloudfront"
+
+// ScopeDistributionID is the scope key naming the distribution.
+const ScopeDistributionID = "distributionId"
+
+// DefaultQPS is our own pacing of GetInvalidation. CloudFront documents no call rate for
+// it (its quotas page lists resources, not API rates; CreateInvalidation is throttled
+// near 0.5/s by AWS's own account), and throttling is per account across the whole
+// control plane, so we stay well below anything reported: 5 calls/s.
+// CDNWATCH_AWS_CLOUDFRONT_QPS overrides it.
+const DefaultQPS = 5
+
+func init() { provider.Register(Name, Open) }
+
+// Open opens the driver. Credentials come from cfg.Credentials or, when nil, the AWS
+// default chain (environment, shared config and credentials files, SSO, web identity,
+// ECS/EC2 roles); the endpoint from cfg.Endpoint or, when empty, AWS_ENDPOINT_URL_CLOUDFRONT
+// / AWS_ENDPOINT_URL, else CloudFront's global endpoint in us-east-1.
+func Open(ctx context.Context, cfg provider.Config) (provider.Driver, error) {
+	return open(ctx, cfg, Options{})
+}
+
+func open(ctx context.Context, cfg provider.Config, o Options) (*driver, error) {
+	dist := strings.TrimSpace(cfg.Scope[ScopeDistributionID])
+	if err := checkDistribution(dist); err != nil {
+		return nil, err
+	}
+	client, secrets, err := newClient(ctx, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = discard
+	}
+	return &driver{client: client, dist: dist, secrets: secrets, log: log}, nil
+}
+
+type driver struct {
+	client  *cloudfront.Client
+	dist    string
+	secrets []string // scrubbed from every message
+	log     logger
+}
+
+var (
+	_ provider.Driver    = (*driver)(nil)
+	_ provider.IDChecker = (*driver)(nil)
+)
+
+func (d *driver) Name() string { return Name }
+
+// Limits: one id per call (it is in the path); DefaultQPS; retention not documented.
+func (d *driver) Limits() provider.Limits {
+	return provider.Limits{IDsPerCall: 1, QPS: DefaultQPS, Retention: 0}
+}
+
+// NoFailedState tells the engine that "no failures" cannot be observed here.
+func (d *driver) NoFailedState() bool { return true }
+
+// CheckID accepts CloudFront-style ids: upper-case letters and digits (AWS hands out 14,
+// moto 13).
+func (d *driver) CheckID(id string) error {
+	if !upperAlnum(id, 64) {
+		return fmt.Errorf("invalidation id %q is malformed: CloudFront ids are upper-case letters and digits", id)
+	}
+	return nil
+}
+
+// Describe makes one GetInvalidation call; the SDK's standard retryer retries throttling,
+// 5xx and connection errors itself. An id CloudFront does not know yields no rows.
+func (d *driver) Describe(ctx context.Context, ids []string) ([]provider.Object, error) {
+	if len(ids) != 1 {
+		return nil, fmt.Errorf("GetInvalidation takes one id, got %d", len(ids))
+	}
+	start := time.Now()
+	out, err := d.client.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{
+		DistributionId: aws.String(d.dist), Id: aws.String(ids[0])})
+	if err != nil {
+		if unknownInvalidation(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("GetInvalidation %s in distribution %s: %w", ids[0], d.dist, d.mapError(ids, err))
+	}
+	objs := d.objects(ctx, ids[0], out.Invalidation)
+	d.log.DebugContext(ctx, "described", "provider", Name, "id", ids[0], "rows", len(objs), "elapsed", time.Since(start))
+	return objs, nil
+}
+
+// objects makes one row per invalidated path, each with the invalidation's status.
+func (d *driver) objects(ctx context.Context, asked string, inv *types.Invalidation) []provider.Object {
+	if inv == nil {
+		return nil
+	}
+	raw := aws.ToString(inv.Status)
+	st, known := mapStatus(raw)
+	if !known {
+		d.log.WarnContext(ctx, "undocumented invalidation status, treated as running", "provider", Name, "status", raw)
+	}
+	id := aws.ToString(inv.Id)
+	if id == "" {
+		id = asked
+	}
+	base := provider.Object{TaskID: id, Status: st, RawStatus: raw, Created: aws.ToTime(inv.CreateTime).UTC()}
+	var paths []string
+	if b := inv.InvalidationBatch; b != nil && b.Paths != nil {
+		paths = b.Paths.Items
+	}
+	if len(paths) == 0 {
+		// Keep the task visible even if the batch came back empty.
+		o := base
+		o.Type = "path"
+		return []provider.Object{o}
+	}
+	out := make([]provider.Object, 0, len(paths))
+	for _, p := range paths {
+		o := base
+		o.Path, o.Type = p, pathType(p)
+		out = append(out, o)
+	}
+	return out
+}
+
+// mapStatus maps CloudFront's two statuses. Case is ignored: moto answers "COMPLETED"
+// where CloudFront says "Completed". Unknown words count as running, so polling goes
+// on rather than ending on a guess.
+func mapStatus(raw string) (provider.Status, bool) {
+	switch strings.ToLower(raw) {
+	case "inprogress":
+		return provider.Running, true
+	case "completed":
+		return provider.Complete, true
+	}
+	return provider.Running, false
+}
+
+// pathType: CloudFront prices and limits wildcard paths apart from single files.
+func pathType(p string) string {
+	if strings.HasSuffix(p, "*") {
+		return "wildcard"
+	}
+	return "path"
+}
+
+func checkDistribution(dist string) error {
+	if dist == "" {
+		return &provider.Error{Provider: Name, Kind: provider.KindBadRequest, Code: "MissingScope",
+			Message: `scope.distributionId is required: CloudFront invalidation ids belong to a distribution ` +
+				`(e.g. "scope": {"distributionId": "E2QWRUHAPOMQZL"}, or --scope distributionId=E2QWRUHAPOMQZL)`}
+	}
+	if !upperAlnum(dist, 64) {
+		return &provider.Error{Provider: Name, Kind: provider.KindBadRequest, Code: "InvalidScope",
+			Message: fmt.Sprintf("scope.distributionId %q is malformed: CloudFront distribution ids are upper-case letters and digits", dist)}
+	}
+	return nil
+}
+
+func upperAlnum(s string, maxLen int) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,130 @@
+package awscloudfront
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"cdnwatch/shared/provider"
+)
+
+const missingCredentials = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
+	"(plus AWS_SESSION_TOKEN for temporary ones), or configure a profile, SSO or a role"
+
+// unknownInvalidation: CloudFront does not know the id in this distribution.
+func unknownInvalidation(err error) bool {
+	var nsi *types.NoSuchInvalidation
+	if errors.As(err, &nsi) {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchInvalidation"
+}
+
+// mapError turns an SDK error (after the retryer is done) into *provider.Error, keeping
+// CloudFront's code and message, never a secret. Context errors stay unmapped.
+func (d *driver) mapError(ids []string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	pe := &provider.Error{Provider: Name}
+	if noCredentials(err) {
+		pe.Kind, pe.Code, pe.Message = provider.KindAuth, "MissingCredentials", d.scrub(oneLine(missingCredentials+": "+err.Error()))
+		return pe
+	}
+	status := 0
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		// No answer from the API: connection trouble the retryer gave up on, or an answer
+		// it could not decode.
+		pe.Kind, pe.Message = provider.KindUnavailable, d.scrub(oneLine(err.Error()))
+		if status != 0 {
+			pe.Code = fmt.Sprintf("HTTP%d", status)
+		}
+		return pe
+	}
+	pe.Code = ae.ErrorCode()
+	pe.Message = d.scrub(oneLine(ae.ErrorMessage()))
+	if id := requestID(err); id != "" {
+		pe.Message += " (request id " + id + ")"
+	}
+	pe.Kind = classify(pe.Code, status)
+	if pe.Code == "NoSuchDistribution" {
+		// Retrying cannot help: the scope is wrong, or these credentials cannot see it.
+		pe.Message = fmt.Sprintf("distribution %s (scope.distributionId) does not exist or is not visible to these credentials: %s",
+			d.dist, pe.Message)
+	}
+	if pe.Kind == provider.KindInvalidID {
+		pe.IDs = append([]string(nil), ids...)
+	}
+	var mae *retry.MaxAttemptsError
+	if errors.As(err, &mae) {
+		pe.Message += fmt.Sprintf(" (after %d attempts)", mae.Attempt)
+	}
+	return pe
+}
+
+// classify sorts CloudFront / AWS error codes into Kinds.
+func classify(code string, status int) provider.Kind {
+	switch code {
+	case "AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch",
+		"UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException", "MissingAuthenticationToken",
+		"IncompleteSignature", "InvalidSignatureException", "NoSuchDistribution":
+		return provider.KindAuth
+	case "InvalidArgument":
+		return provider.KindInvalidID
+	}
+	if _, ok := retry.DefaultThrottleErrorCodes[code]; ok || status == http.StatusTooManyRequests {
+		return provider.KindThrottled
+	}
+	switch {
+	case status >= 500 || code == "ServiceUnavailable" || code == "InternalError" || code == "InternalFailure":
+		return provider.KindUnavailable
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return provider.KindAuth
+	}
+	return provider.KindBadRequest
+}
+
+// noCredentials: the default chain found nothing. The SDK gives this no type of its own:
+// its auth middleware wraps the chain's failure as "get identity: get credentials: ..."
+// (older signers: a v4.SigningError "failed to retrieve credentials").
+func noCredentials(err error) bool {
+	var se *v4.SigningError
+	if errors.As(err, &se) && strings.Contains(se.Error(), "retrieve credentials") {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "get identity: get credentials") || strings.Contains(msg, "failed to refresh cached credentials")
+}
+
+func requestID(err error) string {
+	var re interface{ ServiceRequestID() string }
+	if errors.As(err, &re) {
+		return re.ServiceRequestID()
+	}
+	return ""
+}
+
+func (d *driver) scrub(msg string) string {
+	for _, s := range d.secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, "***")
+		}
+	}
+	return msg
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

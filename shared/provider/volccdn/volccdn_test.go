@@ -1,0 +1,87 @@
+package volccdn
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/provider"
+	"cdnwatch/shared/provider/providertest"
+)
+
+func harness() providertest.Harness {
+	return providertest.Harness{
+		Provider:    Name,
+		MalformedID: "refresh_url_Not-A-Task",
+		NoPending:   "DescribeContentTasks has only running, complete and failed",
+		// The API reports that a URL failed, not why.
+		WantReason: func(cdnsim.Object) string { return "" },
+	}
+}
+
+func TestConformance(t *testing.T) { providertest.Run(t, harness()) }
+
+// BenchmarkPoll measures polling 500 ids against the simulator with 30 ms per call.
+func BenchmarkPoll(b *testing.B) { providertest.Benchmark(b, harness(), 500, 30*time.Millisecond) }
+
+// TestPollThousand measures one poll of 1,000 pending ids at the documented rate:
+// 1,000 calls of one id at 20 calls/s, about 50 s.
+func TestPollThousand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 50 s")
+	}
+	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"})
+	srv := httptest.NewServer(sim.Handler(Name))
+	defer srv.Close()
+	ids := sim.Populate(Name, cdnsim.Population{Count: 1000, MultiRate: 0.2})
+	c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL,
+		Credentials: &provider.Credentials{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, elapsed, err := providertest.MeasurePollRate(context.Background(), c, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("1000 ids: %d calls in %v; simulator saw %+v", calls, elapsed, sim.Stats(Name))
+	if calls != 1000 || sim.Stats(Name).Throttled != 0 {
+		t.Errorf("%d calls, %d throttled; want 1000, none", calls, sim.Stats(Name).Throttled)
+	}
+}
+
+// The task type comes from the id's prefix, or from scope.taskType when the id does not
+// say; a prefetch task queried as a refresh would come back unknown.
+func TestTaskType(t *testing.T) {
+	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"})
+	srv := httptest.NewServer(sim.Handler(Name))
+	defer srv.Close()
+	pre := sim.AddTask(Name, cdnsim.Task{Objects: []cdnsim.Object{{Path: "https://v.example.com/a.mp4", Type: cdnsim.TypePreload, Duration: time.Minute}}})
+	dir := sim.AddTask(Name, cdnsim.Task{Objects: []cdnsim.Object{{Path: "https://v.example.com/d/", Type: cdnsim.TypeDirectory, Duration: time.Minute}}})
+	bare := sim.AddTask(Name, cdnsim.Task{ID: "6242b7c451a4003", Objects: []cdnsim.Object{{Path: "https://v.example.com/b.mp4", Type: cdnsim.TypePreload, Duration: time.Minute}}})
+	openWith := func(scope map[string]string) *provider.Client {
+		c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL, Scope: scope,
+			Credentials: &provider.Credentials{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	res, err := openWith(nil).Query(context.Background(), []string{pre, dir})
+	if err != nil || res[pre].Status != provider.Running || res[dir].Status != provider.Running ||
+		res[pre].Objects[0].Type != "preload" || res[dir].Objects[0].Type != "refresh_dir" {
+		t.Errorf("typed by prefix: %v %+v", err, res)
+	}
+	if _, err := openWith(nil).Query(context.Background(), []string{bare}); provider.KindOf(err) != provider.KindInvalidID {
+		t.Errorf("id without a known prefix and no scope: %v, want an invalid-id refusal", err)
+	}
+	res, err = openWith(map[string]string{ScopeTaskType: "preload"}).Query(context.Background(), []string{bare})
+	if err != nil || res[bare].Status != provider.Running {
+		t.Errorf("typed by scope: %v %+v", err, res[bare])
+	}
+	if _, err := provider.Open(context.Background(), Name, provider.Config{Scope: map[string]string{ScopeTaskType: "purge"},
+		Credentials: &provider.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}); err == nil {
+		t.Error("scope.taskType purge accepted")
+	}
+}
