@@ -140,8 +140,12 @@ func memSim(latency time.Duration) (*cdnsim.Sim, *httptest.Server) {
 func MeasureHopMemory(ctx context.Context, lambdaBin string, n int, latency time.Duration) (Memory, error) {
 	sim, srv := memSim(latency)
 	defer srv.Close()
-	ids := sim.Populate("aliyun-cdn", cdnsim.Population{Count: n, Seed: 5, MultiRate: 0.1,
-		Refresh: cdnsim.Range{Min: time.Hour, Max: time.Hour}, Preload: cdnsim.Range{Min: time.Hour, Max: time.Hour}, Pending: cdnsim.Range{}})
+	// Started ten minutes ago, two hours to go: every estimate is far past the invocation.
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = sim.AddTask("aliyun-cdn", cdnsim.Task{Created: time.Now().Add(-10 * time.Minute), Objects: []cdnsim.Object{
+			{Path: fmt.Sprintf("http://static.example.com/assets/%d.js", i), Type: cdnsim.TypeFile, Duration: 2 * time.Hour}}})
+	}
 	doc, err := watch.Encode(&watch.Document{V: 1, Provider: "aliyun-cdn", TaskIDs: ids})
 	if err != nil {
 		return Memory{}, err
