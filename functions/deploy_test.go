@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"cdnwatch/shared/sweep"
 	"cdnwatch/shared/trigger"
 	"cdnwatch/shared/watch"
 )
@@ -68,7 +69,11 @@ func TestServerlessDevs(t *testing.T) {
 			if _, err := trigger.Decode(trigger.FC, []byte(ev), nil); err != nil {
 				t.Errorf("timer %v: payload is not a Watch document: %v", m["triggerName"], err)
 			}
-			if _, err := watch.Decode([]byte(payload), nil); err != nil {
+			if sweep.IsDocument([]byte(payload)) {
+				if _, err := sweep.Decode([]byte(payload)); err != nil {
+					t.Errorf("timer %v: %v", m["triggerName"], err)
+				}
+			} else if _, err := watch.Decode([]byte(payload), nil); err != nil {
 				t.Errorf("timer %v: %v", m["triggerName"], err)
 			}
 		case "eventbridge":
@@ -90,7 +95,7 @@ func TestServerlessDevs(t *testing.T) {
 	// The role grants only what cdnwatch calls.
 	role := s.Resources["cdnwatch-role"]
 	text, _ := yaml.Marshal(role.Props)
-	for _, a := range []string{"cdn:DescribeRefreshTaskById", "dcdn:DescribeDcdnRefreshTaskById", "mns:SendMessage"} {
+	for _, a := range []string{"cdn:DescribeRefreshTaskById", "cdn:DescribeRefreshTasks", "dcdn:DescribeDcdnRefreshTaskById", "mns:SendMessage"} {
 		if !strings.Contains(string(text), a) {
 			t.Errorf("role lacks %s", a)
 		}
@@ -127,6 +132,15 @@ func TestTemplateLint(t *testing.T) {
 	input, _ := props["Input"].(string)
 	if _, err := trigger.Decode(trigger.Lambda, []byte(input), nil); err != nil {
 		t.Errorf("schedule Input is not a Watch document: %v", err)
+	}
+	// The example sweep's Input, with the time Scheduler puts in, is a sweep envelope.
+	sw, _ := events["Sweep"].(map[string]any)
+	swProps, _ := sw["Properties"].(map[string]any)
+	swInput, _ := swProps["Input"].(string)
+	swInput = strings.ReplaceAll(swInput, "<aws.scheduler.scheduled-time>", "2026-03-01T10:40:00Z")
+	if ev, err := trigger.Decode(trigger.Lambda, []byte(swInput), nil); err != nil || ev.Records[0].Sweep == nil ||
+		ev.Records[0].At.IsZero() {
+		t.Errorf("sweep schedule Input is not a sweep envelope with a time: %v", err)
 	}
 	if strings.Contains(string(raw), "hooks.slack.com") || strings.Contains(string(raw), "LTAI") {
 		t.Errorf("template.yaml holds a literal secret")

@@ -37,6 +37,7 @@ Usage:
   cdnwatch sim --provider aliyun-cdn [--addr 127.0.0.1:8080]
   cdnwatch invoke --runtime lambda|fc --event FILE
   cdnwatch sweep --provider aliyun-cdn --domain D --window 10m --settle 30m [--at TIME]
+                 [--notify slack] [--json] [--dry-run]
 
 Exit codes of watch: 0 all complete, 1 a task failed or is unknown, 2 bad usage or
 configuration, 3 timeout with tasks pending, 4 the provider refused us.
@@ -60,8 +61,7 @@ func Main(ctx context.Context, args []string, io Stdio, getenv config.Getenv) in
 	case "invoke":
 		run = runInvoke
 	case "sweep":
-		fmt.Fprintf(io.Err, "cdnwatch %s: not available in this build yet\n", cmd)
-		return ExitUsage
+		run = runSweep
 	case "help", "-h", "--help":
 		fmt.Fprint(io.Out, usage)
 		return 0

@@ -189,6 +189,9 @@ func Until(ctx context.Context, now time.Time) time.Time {
 }
 
 func (h *Handler) single(ctx context.Context, log *slog.Logger, eng *engine.Engine, ev *trigger.Event) (any, error) {
+	if rec := &ev.Records[0]; rec.Sweep != nil {
+		return h.sweep(ctx, log, eng, rec) // sweep.go
+	}
 	doc := ev.Records[0].Doc
 	hop, err := eng.Run(ctx, doc, Until(ctx, time.Now()))
 	if err != nil {
