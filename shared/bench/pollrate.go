@@ -24,10 +24,10 @@ const (
 // PollRate is one poll of n pending ids against the simulator.
 type PollRate struct {
 	Provider  string
-	IDs       int     // ids asked
-	Asked     int     // ids asked within the time cap
-	Calls     int64   // API calls made (client side)
-	Throttled int64   // calls the simulator refused with 429
+	IDs       int   // ids asked
+	Asked     int   // ids asked within the time cap
+	Calls     int64 // API calls made (client side)
+	Throttled int64 // calls the simulator refused with 429
 	Elapsed   time.Duration
 	Bound     float64 // documented calls/s
 	PerCall   int     // ids per call
@@ -44,7 +44,7 @@ func (p PollRate) IDsPerSec() float64 { return p.CallsPerSec() * float64(p.PerCa
 func (p PollRate) Fraction() float64 { return p.CallsPerSec() / p.Bound }
 
 // Scope returns the Watch-document scope a provider needs against the simulator.
-var Scope = func(name string) map[string]string { return nil }
+var Scope = cdnsim.Scope
 
 // MeasurePollRate polls n finished ids of provider through the real driver and SDK over
 // loopback, with latency added to every call, for at most limit (0: no cap).

@@ -20,11 +20,16 @@ import (
 
 // aliyunListActions are the listing actions; serve counts them against Limits.ListQPS.
 var aliyunListActions = map[string]bool{
-	"DescribeRefreshTasks": true,
+	"DescribeRefreshTasks":     true,
+	"DescribeDcdnRefreshTasks": true, // aliyun_dcdn.go
 }
 
 // aliyunListObjectTypes are the ObjectType values DescribeRefreshTasks accepts.
 var aliyunListObjectTypes = []string{"file", "directory", "regex", "preload"}
+
+// dcdnListObjectTypes are the ObjectType values DescribeDcdnRefreshTasks accepts (its
+// SDK model, dcdn-20180115/v3: file, directory, preload; no regex).
+var dcdnListObjectTypes = []string{"file", "directory", "preload"}
 
 // aliyunListStatuses are the Status filter values (the documented three, plus Pending,
 // which DescribeRefreshTaskById reports).
@@ -56,7 +61,7 @@ type aliyunListFilter struct {
 	pageNumber, pageSize int
 }
 
-func parseAliyunListFilter(p url.Values, now time.Time, lim Limits) (aliyunListFilter, *acsError) {
+func parseAliyunListFilter(p url.Values, now time.Time, lim Limits, types []string) (aliyunListFilter, *acsError) {
 	f := aliyunListFilter{
 		domain: strings.TrimSpace(p.Get("DomainName")), typ: strings.TrimSpace(p.Get("ObjectType")),
 		status: strings.TrimSpace(p.Get("Status")), taskID: strings.TrimSpace(p.Get("TaskId")),
@@ -89,7 +94,7 @@ func parseAliyunListFilter(p url.Values, now time.Time, lim Limits) (aliyunListF
 		return f, &acsError{400, "MissingParameter.ObjectType",
 			"The ObjectType parameter is required if DomainName or ObjectType is specified."}
 	}
-	if f.typ != "" && !slices.Contains(aliyunListObjectTypes, f.typ) {
+	if f.typ != "" && !slices.Contains(types, f.typ) {
 		return f, &acsError{400, "InvalidObjectType.ValueNotSupported", "The specified ObjectType is not supported."}
 	}
 	if f.status != "" && !slices.Contains(aliyunListStatuses, f.status) {
@@ -119,14 +124,54 @@ func parseAliyunListFilter(p url.Values, now time.Time, lim Limits) (aliyunListF
 	return f, nil
 }
 
-// aliyunListRefreshTasks answers DescribeRefreshTasks: one row per object of every task
-// created in the range (tasks "created" after the simulator's now do not exist yet),
-// newest first, then by task id and path, so pages are stable while nothing is added.
+// aliyunListRefreshTasks answers CDN's DescribeRefreshTasks (rows in Tasks.CDNTask[]).
 func aliyunListRefreshTasks(b *backend, c *aliyunCall) (any, *acsError) {
-	lim := b.currentLimits()
-	f, aerr := parseAliyunListFilter(c.params, c.now, lim)
+	page, aerr := aliyunListPage(b, c, aliyunListObjectTypes)
 	if aerr != nil {
 		return nil, aerr
+	}
+	return aliyunListResponse{PageNumber: page.number, PageSize: page.size, TotalCount: page.total,
+		RequestID: c.requestID, Tasks: aliyunCDNTasks{CDNTask: page.rows}}, nil
+}
+
+// dcdnListTasks and dcdnListResponse are DescribeDcdnRefreshTasks's answer: CDN's, but
+// the rows are in Tasks.Task[] (dcdn-20180115/v3 DescribeDcdnRefreshTasksResponseBody).
+type dcdnListTasks struct {
+	Task []aliyunRefreshRow `json:"Task"`
+}
+
+type dcdnListResponse struct {
+	PageNumber int64         `json:"PageNumber"`
+	PageSize   int64         `json:"PageSize"`
+	TotalCount int64         `json:"TotalCount"`
+	RequestID  string        `json:"RequestId"`
+	Tasks      dcdnListTasks `json:"Tasks"`
+}
+
+// dcdnListRefreshTasks answers DCDN's DescribeDcdnRefreshTasks.
+func dcdnListRefreshTasks(b *backend, c *aliyunCall) (any, *acsError) {
+	page, aerr := aliyunListPage(b, c, dcdnListObjectTypes)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return dcdnListResponse{PageNumber: page.number, PageSize: page.size, TotalCount: page.total,
+		RequestID: c.requestID, Tasks: dcdnListTasks{Task: page.rows}}, nil
+}
+
+// aliyunPage is one page of a refresh-task listing, in either product's envelope.
+type aliyunPage struct {
+	number, size, total int64
+	rows                []aliyunRefreshRow
+}
+
+// aliyunListPage is the listing CDN and DCDN share: one row per object of every task
+// created in the range (tasks "created" after the simulator's now do not exist yet),
+// newest first, then by task id and path, so pages are stable while nothing is added.
+func aliyunListPage(b *backend, c *aliyunCall, types []string) (aliyunPage, *acsError) {
+	lim := b.currentLimits()
+	f, aerr := parseAliyunListFilter(c.params, c.now, lim, types)
+	if aerr != nil {
+		return aliyunPage{}, aerr
 	}
 	type row struct {
 		t Task
@@ -171,18 +216,16 @@ func aliyunListRefreshTasks(b *backend, c *aliyunCall) (any, *acsError) {
 		}
 		return strings.Compare(x.o.Path, y.o.Path)
 	})
-	resp := aliyunListResponse{
-		PageNumber: int64(f.pageNumber), PageSize: int64(f.pageSize), TotalCount: int64(len(rows)),
-		RequestID: c.requestID, Tasks: aliyunCDNTasks{CDNTask: []aliyunRefreshRow{}},
-	}
+	page := aliyunPage{number: int64(f.pageNumber), size: int64(f.pageSize), total: int64(len(rows)),
+		rows: []aliyunRefreshRow{}}
 	lo := min((f.pageNumber-1)*f.pageSize, len(rows))
 	hi := min(lo+f.pageSize, len(rows))
 	for _, r := range rows[lo:hi] {
-		resp.Tasks.CDNTask = append(resp.Tasks.CDNTask, aliyunRow(r.t, r.o, c.now))
+		page.rows = append(page.rows, aliyunRow(r.t, r.o, c.now))
 	}
 	b.stats.listCalls.Add(1)
 	b.stats.listRows.Add(int64(hi - lo))
-	return resp, nil
+	return page, nil
 }
 
 // aliyunDomainOf is the host of an object path ("https://static.example.com/a.js" →

@@ -18,3 +18,13 @@ func CredentialEnv(provider string) (idVar, secretVar string) {
 	v := credentialEnv[provider]
 	return v[0], v[1]
 }
+
+// Scope is the Watch-document scope a provider needs to find the simulator's tasks:
+// CloudFront invalidations live in a distribution (CloudFrontDistributionID unless a task
+// names another). Nil for providers that need none.
+func Scope(provider string) map[string]string {
+	if provider == "aws-cloudfront" {
+		return map[string]string{"distributionId": CloudFrontDistributionID}
+	}
+	return nil
+}

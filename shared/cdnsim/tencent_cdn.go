@@ -9,6 +9,11 @@ package cdnsim
 // task, and each API knows only its own kind. Statuses: process (pending or running),
 // done, fail; a prefetch whose scripted failure names an origin 4xx/5xx answer is
 // "invalid". Neither API gives a failure reason, and only prefetch rows carry Percent.
+//
+// Without a TaskId they list by time (tencent_list.go): StartTime and EndTime as
+// "2006-01-02 15:04:05" in Beijing time (UTC+8), both ends inclusive, Offset/Limit
+// paging rows (Limit 1 to 1000), Keyword a domain or a full URL. Listing and query by id
+// are the same actions, so they share the one 20 calls/s bucket.
 
 import (
 	"encoding/json"
@@ -47,6 +52,8 @@ type tencentPushTask struct {
 type tencentQuery struct {
 	TaskID    *string `json:"TaskId"`
 	StartTime *string `json:"StartTime"`
+	EndTime   *string `json:"EndTime"`
+	Keyword   *string `json:"Keyword"`
 	Offset    *int64  `json:"Offset"`
 	Limit     *int64  `json:"Limit"`
 }
@@ -129,14 +136,6 @@ func tencentDescribe(b *backend, q tencentQuery, push bool, reqID string) (map[s
 	if q.TaskID == nil && q.StartTime == nil {
 		return nil, &tencentError{200, "MissingParameter", "Either TaskId or StartTime must be specified."}
 	}
-	if q.TaskID == nil {
-		return nil, &tencentError{200, "UnsupportedOperation", "cdnsim answers queries by TaskId only."}
-	}
-	id := *q.TaskID
-	b.stats.observeIDs(1)
-	if !tencentWellFormed(id) {
-		return nil, &tencentError{200, "InvalidParameter.CdnParamError", fmt.Sprintf("TaskId %q is invalid.", id)}
-	}
 	offset, limit := int64(0), int64(20)
 	if q.Offset != nil {
 		offset = *q.Offset
@@ -148,13 +147,35 @@ func tencentDescribe(b *backend, q tencentQuery, push bool, reqID string) (map[s
 		return nil, &tencentError{200, "InvalidParameter.CdnParamError", "Offset must be >= 0 and Limit between 1 and 1000."}
 	}
 	now := b.sim.Now()
+	var tasks []Task
+	listing := q.TaskID == nil
+	if listing {
+		var terr *tencentError
+		if tasks, terr = tencentList(b, q, now); terr != nil {
+			return nil, terr
+		}
+	} else {
+		id := *q.TaskID
+		b.stats.observeIDs(1)
+		if !tencentWellFormed(id) {
+			return nil, &tencentError{200, "InvalidParameter.CdnParamError", fmt.Sprintf("TaskId %q is invalid.", id)}
+		}
+		tasks = b.lookup([]string{id}, now)
+	}
+	keep := func(string) bool { return true }
+	if listing && q.Keyword != nil && *q.Keyword != "" {
+		keep = tencentKeyword(*q.Keyword)
+	}
 	var purge []tencentPurgeTask
 	var pushes []tencentPushTask
-	for _, t := range b.lookup([]string{id}, now) {
+	for _, t := range tasks {
 		if tencentIsPush(t) != push {
 			continue
 		}
 		for _, o := range t.Objects {
+			if !keep(o.Path) {
+				continue
+			}
 			if push {
 				pushes = append(pushes, tencentPushRow(t, o, now))
 			} else {
@@ -167,12 +188,17 @@ func tencentDescribe(b *backend, q tencentQuery, push bool, reqID string) (map[s
 		return lo, hi
 	}
 	res := map[string]any{"RequestId": reqID}
+	var lo, hi int
 	if push {
-		lo, hi := page(len(pushes))
+		lo, hi = page(len(pushes))
 		res["PushLogs"], res["TotalCount"] = append([]tencentPushTask{}, pushes[lo:hi]...), len(pushes)
 	} else {
-		lo, hi := page(len(purge))
+		lo, hi = page(len(purge))
 		res["PurgeLogs"], res["TotalCount"] = append([]tencentPurgeTask{}, purge[lo:hi]...), len(purge)
+	}
+	if listing {
+		b.stats.listCalls.Add(1)
+		b.stats.listRows.Add(int64(hi - lo))
 	}
 	return res, nil
 }
@@ -259,7 +285,7 @@ func tencentID(seq int64) string { return fmt.Sprintf("%018d", seq) }
 func init() {
 	register(profile{
 		name:     "tencent-cdn",
-		limits:   Limits{IDsPerCall: 1, QPS: 20, Retention: 30 * 24 * time.Hour},
+		limits:   Limits{IDsPerCall: 1, QPS: 20, Retention: 30 * 24 * time.Hour, ListQPS: 20, PageSize: 1000},
 		firstID:  153_303_185_323_100_000,
 		formatID: tencentID,
 		handler:  tencentHandler,

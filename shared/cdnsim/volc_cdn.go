@@ -4,13 +4,17 @@ package cdnsim
 // prefetch tasks of the last 7 days one row per URL, filtered by TaskID (one id), and
 // requires TaskType (refresh_file, refresh_dir, preload, refresh_regex). 20 calls/s.
 // Statuses per URL: running, complete, failed; the API has no waiting state and no
-// failure description. StartTime and EndTime come together or not at all.
+// failure description. StartTime and EndTime come together or not at all, both ends
+// inclusive (Unix seconds). Without a TaskID it lists the account's URLs of that TaskType
+// created in the window, oldest first, PageNum/PageSize counting URLs; DomainName keeps
+// URLs on that host. Listing and query by id are one action: one 20 calls/s bucket.
 
 import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,8 +26,9 @@ var volcCDN = &volcAPI{
 
 func init() {
 	register(profile{
-		name:     "volc-cdn",
-		limits:   Limits{IDsPerCall: 1, QPS: 20, Retention: 7 * 24 * time.Hour},
+		name: "volc-cdn",
+		// PageSize: no documented maximum; the simulator caps at 1000, echoing it.
+		limits:   Limits{IDsPerCall: 1, QPS: 20, Retention: 7 * 24 * time.Hour, ListQPS: 20, PageSize: 1000},
 		firstID:  1,
 		formatID: func(seq int64) string { return volcCDNTaskID("refresh_url_", seq) },
 		// Ids name the submission: "refresh_url_…", "refresh_dir_…", "prefetch_url_…".
@@ -48,13 +53,14 @@ func volcCDNTaskID(prefix string, seq int64) string {
 var volcCDNTaskTypes = []string{"refresh_file", "refresh_dir", "preload", "refresh_regex"}
 
 type cdnContentTasksRequest struct {
-	TaskID    string `json:"TaskID"`
-	TaskType  string `json:"TaskType"`
-	Status    string `json:"Status"`
-	StartTime int64  `json:"StartTime"`
-	EndTime   int64  `json:"EndTime"`
-	PageNum   int64  `json:"PageNum"`
-	PageSize  int64  `json:"PageSize"`
+	TaskID     string `json:"TaskID"`
+	TaskType   string `json:"TaskType"`
+	Status     string `json:"Status"`
+	DomainName string `json:"DomainName"`
+	StartTime  int64  `json:"StartTime"`
+	EndTime    int64  `json:"EndTime"`
+	PageNum    int64  `json:"PageNum"`
+	PageSize   int64  `json:"PageSize"`
 }
 
 type cdnContentTask struct {
@@ -95,8 +101,8 @@ func cdnDescribeContentTasks(b *backend, c *volcCall) (any, *volcError) {
 	if res.PageSize <= 0 {
 		res.PageSize = 100
 	}
-	res.PageSize = min(res.PageSize, 1000)
 	lim := b.currentLimits()
+	res.PageSize = min(res.PageSize, int64(max(lim.PageSize, 1)))
 	from, to := volcWindow(req.StartTime, req.EndTime, c.now, lim.Retention, lim.Retention)
 	var tasks []Task
 	if req.TaskID != "" {
@@ -107,10 +113,13 @@ func cdnDescribeContentTasks(b *backend, c *volcCall) (any, *volcError) {
 	}
 	var rows []cdnContentTask
 	for _, t := range tasks {
-		if volcTaskType(t) != req.TaskType || t.Created.Before(from) || t.Created.After(to) {
+		if volcTaskType(t) != req.TaskType || t.Created.Before(from) || t.Created.After(to) || t.Created.After(c.now) {
 			continue
 		}
 		for _, o := range t.Objects {
+			if req.DomainName != "" && aliyunDomainOf(o.Path) != strings.ToLower(req.DomainName) {
+				continue
+			}
 			row := cdnContentRow(t, o, c.now)
 			if req.Status == "" || row.Status == req.Status {
 				rows = append(rows, row)
@@ -121,6 +130,10 @@ func cdnDescribeContentTasks(b *backend, c *volcCall) (any, *volcError) {
 	lo := min((res.PageNum-1)*res.PageSize, res.Total)
 	hi := min(lo+res.PageSize, res.Total)
 	res.Data = append(res.Data, rows[lo:hi]...)
+	if req.TaskID == "" {
+		b.stats.listCalls.Add(1)
+		b.stats.listRows.Add(hi - lo)
+	}
 	return res, nil
 }
 

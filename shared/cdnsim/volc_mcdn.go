@@ -3,6 +3,10 @@ package cdnsim
 // Volcengine multi-cloud CDN (service "mcdn", API 2022-03-01): ListContentTasks, the
 // replacement of the deprecated ListContentTask (seed 003). One TaskId filter per call,
 // 30 calls/s; without a valid StartTime/EndTime window the last 24 hours are searched.
+// Without a TaskId it lists the account's tasks created in the window (both ends
+// inclusive, Unix seconds), oldest first, Pagination {PageNum, PageSize} counting tasks,
+// not URLs; an optional Domain keeps tasks with a URL on that host. Listing and query by
+// id are one action, so they share the one 30 calls/s bucket.
 //
 // A task fans out into one sub-task per vendor account. The simulator makes each task
 // object one sub-task (vendor chosen from the path, see VolcMCDNVendor) with the object's
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,8 +32,10 @@ var volcMCDN = &volcAPI{
 
 func init() {
 	register(profile{
-		name:   "volc-mcdn",
-		limits: Limits{IDsPerCall: 1, QPS: 30, Retention: 24 * time.Hour},
+		name: "volc-mcdn",
+		// PageSize: the API documents no maximum; the simulator caps at 100 silently,
+		// echoing the size used, which a client must follow.
+		limits: Limits{IDsPerCall: 1, QPS: 30, Retention: 24 * time.Hour, ListQPS: 30, PageSize: 100},
 		// Task ids are 24 hex digits (a MongoDB ObjectId: seconds, then a counter).
 		firstID:  0x000100,
 		formatID: func(seq int64) string { return fmt.Sprintf("65d2c9b6%016x", seq) },
@@ -53,6 +60,7 @@ type mcdnListRequest struct {
 	TaskID     string `json:"TaskId"`
 	TaskType   string `json:"TaskType"`
 	TaskStatus string `json:"TaskStatus"`
+	Domain     string `json:"Domain"`
 	StartTime  int64  `json:"StartTime"`
 	EndTime    int64  `json:"EndTime"`
 	Pagination *struct {
@@ -105,11 +113,11 @@ func mcdnListContentTasks(b *backend, c *volcCall) (any, *volcError) {
 		if p.PageNum > 0 {
 			page.PageNum = p.PageNum
 		}
-		if p.PageSize > 0 {
-			page.PageSize = min(p.PageSize, 100)
-		}
 	}
 	lim := b.currentLimits()
+	if p := req.Pagination; p != nil && p.PageSize > 0 {
+		page.PageSize = min(p.PageSize, int64(max(lim.PageSize, 1)))
+	}
 	from, to := volcWindow(req.StartTime, req.EndTime, c.now, lim.Retention, 24*time.Hour)
 	var tasks []Task
 	if req.TaskID != "" {
@@ -121,9 +129,10 @@ func mcdnListContentTasks(b *backend, c *volcCall) (any, *volcError) {
 	var rows []mcdnTask
 	for _, t := range tasks {
 		row := mcdnRow(t, c.now)
-		if t.Created.Before(from) || t.Created.After(to) ||
+		if t.Created.Before(from) || t.Created.After(to) || t.Created.After(c.now) ||
 			(req.TaskType != "" && row.TaskType != req.TaskType) ||
-			(req.TaskStatus != "" && row.TaskStatus != req.TaskStatus) {
+			(req.TaskStatus != "" && row.TaskStatus != req.TaskStatus) ||
+			(req.Domain != "" && !volcHasDomain(t, req.Domain)) {
 			continue
 		}
 		rows = append(rows, row)
@@ -131,6 +140,10 @@ func mcdnListContentTasks(b *backend, c *volcCall) (any, *volcError) {
 	page.Total = int64(len(rows))
 	lo := min((page.PageNum-1)*page.PageSize, page.Total)
 	hi := min(lo+page.PageSize, page.Total)
+	if req.TaskID == "" {
+		b.stats.listCalls.Add(1)
+		b.stats.listRows.Add(hi - lo)
+	}
 	return mcdnListResult{Tasks: append([]mcdnTask{}, rows[lo:hi]...), Pagination: page}, nil
 }
 
@@ -192,7 +205,18 @@ func volcTaskType(t Task) string {
 	return "refresh_file"
 }
 
-// all returns every task within retention, oldest first.
+// volcHasDomain: a Domain / DomainName filter matches a task with a URL on that host.
+func volcHasDomain(t Task, domain string) bool {
+	for _, o := range t.Objects {
+		if aliyunDomainOf(o.Path) == strings.ToLower(domain) {
+			return true
+		}
+	}
+	return false
+}
+
+// all returns every task within retention, oldest first, then by id: a total order, so
+// that pages cut from it are stable while nothing is added.
 func (b *backend) all(now time.Time) []Task {
 	b.mu.Lock()
 	ids := make([]string, 0, len(b.tasks))
@@ -201,6 +225,11 @@ func (b *backend) all(now time.Time) []Task {
 	}
 	b.mu.Unlock()
 	out := b.lookup(ids, now)
-	slices.SortFunc(out, func(x, y Task) int { return x.Created.Compare(y.Created) })
+	slices.SortFunc(out, func(x, y Task) int {
+		if c := x.Created.Compare(y.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
 	return out
 }

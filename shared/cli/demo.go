@@ -33,7 +33,12 @@ func runDemo(ctx context.Context, args []string, io Stdio, getenv config.Getenv)
 		fmt.Fprintf(io.Err, "cdnwatch demo: no simulator for %q (have %s)\n", *name, strings.Join(sim.Providers(), ", "))
 		return ExitUsage
 	}
-	ids := sim.Populate(*name, cdnsim.Population{Count: *count, Seed: *seed, FailRate: 0.15, MultiRate: 0.1,
+	failRate, lastFails := 0.15, "Origin Return StatusCode 5XX"
+	if *name == "aws-cloudfront" {
+		// CloudFront has no failed state: a failing invalidation would only time out.
+		failRate, lastFails = 0, ""
+	}
+	ids := sim.Populate(*name, cdnsim.Population{Count: *count, Seed: *seed, FailRate: failRate, MultiRate: 0.1,
 		PreloadRate: 0.3, Refresh: cdnsim.Range{Min: 5 * time.Second, Max: 20 * time.Second},
 		Preload: cdnsim.Range{Min: 10 * time.Second, Max: 35 * time.Second}, Pending: cdnsim.Range{Max: 3 * time.Second}})
 	// One id covering several objects, one of which fails: how Aliyun merges URLs.
@@ -41,7 +46,7 @@ func runDemo(ctx context.Context, args []string, io Stdio, getenv config.Getenv)
 		{Path: "http://static.example.com/app/v1.4.2/main.js", Type: cdnsim.TypeFile, Duration: 12 * time.Second},
 		{Path: "http://static.example.com/app/v1.4.2/main.css", Type: cdnsim.TypeFile, Duration: 14 * time.Second},
 		{Path: "http://static.example.com/app/v1.4.2/vendor.js", Type: cdnsim.TypeFile, Duration: 16 * time.Second,
-			FailReason: "Origin Return StatusCode 5XX"},
+			FailReason: lastFails},
 	}}))
 	api := httptest.NewServer(sim.Handler(*name))
 	defer api.Close()
@@ -68,7 +73,7 @@ func runDemo(ctx context.Context, args []string, io Stdio, getenv config.Getenv)
 	eng.Policy = watch.Policy{Min: time.Second, Max: 5 * time.Second}
 	prog := newProgress(io.Err)
 	eng.OnHop = prog.hop
-	doc := &watch.Document{V: watch.Version, Provider: *name, TaskIDs: ids, Label: "demo: web v1.4.2 deploy",
+	doc := &watch.Document{V: watch.Version, Provider: *name, TaskIDs: ids, Label: "demo: web v1.4.2 deploy", Scope: cdnsim.Scope(*name),
 		Timeout: watch.Duration{D: 2 * time.Minute}}
 	fmt.Fprintf(io.Err, "cdnwatch demo: watching %d %s tasks on the simulator at %s; Slack messages follow.\n\n", len(ids), *name, api.URL)
 	start := time.Now()

@@ -75,7 +75,11 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 	if key == SimAccessKeyID {
 		fmt.Fprintf(io.Out, "  export %s=%s %s=%s\n", idVar, key, secretVar, secret)
 	}
-	fmt.Fprintf(io.Out, "  cdnwatch watch --provider %s --task-id %s\n", *name, strings.Join(ids, ","))
+	scope := ""
+	for k, v := range cdnsim.Scope(*name) {
+		scope += fmt.Sprintf(" --scope %s=%s", k, v)
+	}
+	fmt.Fprintf(io.Out, "  cdnwatch watch --provider %s%s --task-id %s\n", *name, scope, strings.Join(ids, ","))
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(io.Err, "cdnwatch sim: %v\n", err)
 		return 1

@@ -80,6 +80,12 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 		e.logger().Warn("notice not delivered; kept for the next hop",
 			"watch", res.Doc.State.ID, "err", err.Error())
 	}
+	if !res.Doc.Finished() {
+		// Live progress goes only to channels that edit one message in place (the Slack
+		// bot); best effort, never queued. A finished watch's summary already put that
+		// message in its final state, so no progress follows it.
+		e.Dispatcher.DeliverProgress(ctx, &res.Doc.State.Outbox, res.Progress, res.Doc.Notify)
+	}
 	if res.Doc.Done() {
 		res.Wait = 0
 	}

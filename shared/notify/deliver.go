@@ -150,9 +150,34 @@ func (d *Dispatcher) Deliver(ctx context.Context, box *Outbox, targets []string)
 // used and updated, its disabled channels are skipped, and a permanent error disables
 // the channel there as in Deliver.
 func (d *Dispatcher) DeliverNow(ctx context.Context, box *Outbox, n Notice, targets []string) Report {
-	rep := newReport()
 	chans, unknown := d.resolve(targets)
+	rep := d.deliverOnce(ctx, box, n, chans)
 	rep.Unknown = unknown
+	return rep
+}
+
+// DeliverProgress is DeliverNow restricted to the target channels that show live
+// progress (ShowsProgress): the engine calls it every hop with the step's progress
+// notice, so a Slack bot message moves forward while webhooks and group robots, which
+// would post a new message each time, get nothing. Unknown targets are not reported:
+// Deliver already warns about them.
+func (d *Dispatcher) DeliverProgress(ctx context.Context, box *Outbox, n Notice, targets []string) Report {
+	chans, _ := d.resolve(targets)
+	live := make([]Channel, 0, len(chans))
+	for _, ch := range chans {
+		if ShowsProgress(ch) {
+			live = append(live, ch)
+		}
+	}
+	if len(live) == 0 {
+		return newReport()
+	}
+	return d.deliverOnce(ctx, box, n, live)
+}
+
+// deliverOnce makes one try of n on each of chans, concurrently; see DeliverNow.
+func (d *Dispatcher) deliverOnce(ctx context.Context, box *Outbox, n Notice, chans []Channel) Report {
+	rep := newReport()
 	type result struct {
 		thread string
 		err    error
@@ -179,6 +204,14 @@ func (d *Dispatcher) DeliverNow(ctx context.Context, box *Outbox, n Notice, targ
 			continue
 		}
 		name := chans[i].Name()
+		// A channel may have created its thread before failing (the Slack bot posted
+		// its message, then an update failed): keep it, or the next hop posts another.
+		if box != nil && res.thread != "" {
+			if box.Threads == nil {
+				box.Threads = map[string]string{}
+			}
+			box.Threads[name] = res.thread
+		}
 		if res.err != nil {
 			err := fmt.Errorf("notice %s: %w", n.ID, res.err)
 			rep.Errors = append(rep.Errors, err)
@@ -188,16 +221,12 @@ func (d *Dispatcher) DeliverNow(ctx context.Context, box *Outbox, n Notice, targ
 			if permanent && box != nil && !slices.Contains(box.Disabled, name) {
 				box.Disabled = append(box.Disabled, name)
 				rep.Disabled = append(rep.Disabled, name)
+				log.ErrorContext(ctx, "channel refused the notice for good; disabled for this watch",
+					"channel", name, "notice", n.ID, "kind", n.Kind, "watch", n.WatchID, "err", err)
 			}
 			continue
 		}
 		rep.Delivered[name]++
-		if box != nil && res.thread != "" {
-			if box.Threads == nil {
-				box.Threads = map[string]string{}
-			}
-			box.Threads[name] = res.thread
-		}
 	}
 	return rep
 }
@@ -217,10 +246,12 @@ func (d *Dispatcher) runChannel(ctx context.Context, ch Channel, notices []Notic
 	for _, j := range todo {
 		n := notices[j]
 		t, err := d.sendWithRetry(ctx, ch, n, thread)
+		if t != "" {
+			// Kept even when err != nil: the channel may have created its thread
+			// before a later call failed, and the retry must reuse it.
+			thread, res.thread = t, t
+		}
 		if err == nil {
-			if t != "" {
-				thread, res.thread = t, t
-			}
 			res.acked = append(res.acked, j)
 			continue
 		}
@@ -240,41 +271,46 @@ func (d *Dispatcher) runChannel(ctx context.Context, ch Channel, notices []Notic
 }
 
 // sendWithRetry tries n on ch until it is taken, the error is permanent, MaxAttempts is
-// reached, or the next wait would end past ctx's deadline.
+// reached, or the next wait would end past ctx's deadline. It returns the latest thread
+// handle the channel gave, also on failure ("" when it gave none).
 func (d *Dispatcher) sendWithRetry(ctx context.Context, ch Channel, n Notice, thread string) (string, error) {
 	log := d.logger()
 	maxAttempts := d.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
 	}
+	var newThread string
 	for attempt := 1; ; attempt++ {
 		t, err := d.sendOnce(ctx, ch, n, thread)
+		if t != "" {
+			thread, newThread = t, t
+		}
 		if err == nil {
-			return t, nil
+			return newThread, nil
 		}
 		if IsPermanent(err) {
-			return "", err
+			return newThread, err
 		}
 		if ctx.Err() != nil {
-			return "", err
+			return newThread, err
 		}
 		if attempt >= maxAttempts {
-			return "", fmt.Errorf("gave up after %d attempts: %w", attempt, err)
+			return newThread, fmt.Errorf("gave up after %d attempts: %w", attempt, err)
 		}
 		wait := d.backoff(attempt, retryAfter(err))
 		if dl, ok := ctx.Deadline(); ok && d.now().Add(wait).After(dl) {
-			return "", fmt.Errorf("next try in %s would pass the deadline: %w", wait.Round(time.Millisecond), err)
+			return newThread, fmt.Errorf("next try in %s would pass the deadline: %w", wait.Round(time.Millisecond), err)
 		}
 		log.InfoContext(ctx, "notice delivery failed; retrying", "channel", ch.Name(),
 			"notice", n.ID, "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", err)
 		if serr := d.sleep(ctx, wait); serr != nil {
-			return "", err
+			return newThread, err
 		}
 	}
 }
 
 // sendOnce makes one Send call under PerChannelTimeout and normalises its error to a
-// redacted *DeliveryError.
+// redacted *DeliveryError. The thread handle is passed on even with an error.
 func (d *Dispatcher) sendOnce(ctx context.Context, ch Channel, n Notice, thread string) (string, error) {
 	timeout := d.PerChannelTimeout
 	if timeout <= 0 {
@@ -293,7 +329,7 @@ func (d *Dispatcher) sendOnce(ctx context.Context, ch Channel, n Notice, thread 
 		// Unclassified errors (timeouts, network) are worth another try.
 		err = &DeliveryError{Channel: ch.Name(), Err: err}
 	}
-	return "", err
+	return t, err
 }
 
 // done reports whether q needs nothing more: every resolved target acked it or is disabled.

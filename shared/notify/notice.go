@@ -82,3 +82,19 @@ type Channel interface {
 	// watch state for the next notice. Errors should be *DeliveryError.
 	Send(ctx context.Context, n Notice, thread string) (newThread string, err error)
 }
+
+// ProgressChannel is a Channel that shows a watch's live progress, such as the Slack bot
+// that edits one message in place. Dispatcher.DeliverProgress sends the ephemeral
+// progress notice of every hop only to these channels: a channel that would post a new
+// message per hop (a webhook, a group robot) must not implement it, or must return false.
+type ProgressChannel interface {
+	Channel
+	// LiveProgress reports whether this channel wants a progress notice every hop.
+	LiveProgress() bool
+}
+
+// ShowsProgress reports whether ch wants the per-hop progress notice.
+func ShowsProgress(ch Channel) bool {
+	pc, ok := ch.(ProgressChannel)
+	return ok && pc.LiveProgress()
+}

@@ -48,6 +48,10 @@ type Harness struct {
 	// Secrets are strings that must never appear in a log line or an error: the secret
 	// part of the webhook URL, tokens, signing secrets.
 	Secrets []string
+	// RequestsPerSend is how many HTTP requests the channel's first successful Send of a
+	// watch notice makes; 0 means 1. The Slack bot makes 2: it posts its live message,
+	// then the notice as a reply in its thread.
+	RequestsPerSend int
 }
 
 // Run runs the conformance suite against h.
@@ -66,6 +70,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("NoDuplicatesAfterAck", func(t *testing.T) { testNoDuplicates(t, h) })
 	t.Run("Permanent", func(t *testing.T) { testPermanent(t, h) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, h) })
+	t.Run("ManyFailures", func(t *testing.T) { testManyFailures(t, h) })
 }
 
 // env is one sub-test's world: a receiver behind an HTTP server, the channel under test,

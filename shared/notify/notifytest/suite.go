@@ -82,8 +82,8 @@ func testRetry5xx(t *testing.T, h Harness) {
 	if n := len(e.rcv.Received()); n != 1 {
 		t.Errorf("receiver got %d messages, want exactly 1", n)
 	}
-	if n := e.rcv.Requests(); n != 3 {
-		t.Errorf("receiver saw %d requests, want 3 (two 500s, one success)", n)
+	if n, want := e.rcv.Requests(), 2+max(h.RequestsPerSend, 1); n != want {
+		t.Errorf("receiver saw %d requests, want %d (two 500s, then one successful send)", n, want)
 	}
 	if n := len(e.sleeps.Durations()); n != 2 {
 		t.Errorf("dispatcher slept %d times, want 2 (backoff before each retry)", n)
@@ -300,4 +300,29 @@ func attempts(box notify.Outbox) []int {
 		a = append(a, q.Attempts)
 	}
 	return a
+}
+
+// testManyFailures delivers the summary of a watch with 500 failed objects (50 listed
+// in the notice, as the watch state keeps them, 450 counted). The receiver enforces the
+// service's message limits and rejects what the service would, so delivery succeeding
+// means the channel cut the message to size; the message must still say how many were
+// left out.
+func testManyFailures(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	var box notify.Outbox
+	box.Add(ManyFailures(50, 450))
+	rep := e.d.Deliver(ctx(t), &box, nil)
+	if err := rep.Err(); err != nil {
+		t.Fatalf("a 500-failure summary was not delivered: %v", err)
+	}
+	msgs := e.rcv.Received()
+	if len(msgs) != 1 {
+		t.Fatalf("receiver got %d messages, want 1", len(msgs))
+	}
+	if !strings.Contains(msgs[0].Text, "1652") {
+		t.Errorf("no failure is listed:\n%.2000s", msgs[0].Text)
+	}
+	if !strings.Contains(msgs[0].Text, "more") && !strings.Contains(msgs[0].Text, "450") {
+		t.Errorf("the message does not say how many failures it left out:\n%.2000s", msgs[0].Text)
+	}
 }

@@ -66,12 +66,15 @@ func open(_ context.Context, cfg provider.Config, o aliyun.Options) (*driver, er
 	d := &driver{clients: pool}
 	d.query = &aliyun.RefreshByID{Base: base, Action: action,
 		RAMAction: "dcdn:" + action, Call: d.call}
+	d.list = &aliyun.RefreshList{Base: base, Action: listAction, RAMAction: "dcdn:" + listAction,
+		ObjectTypes: listObjectTypes, PageSize: listPageSize, Call: d.listCall}
 	return d, nil
 }
 
 type driver struct {
 	clients *aliyun.Pool[*openapi.Client]
 	query   *aliyun.RefreshByID
+	list    *aliyun.RefreshList // list.go
 }
 
 var (

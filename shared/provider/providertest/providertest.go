@@ -66,6 +66,25 @@ type Harness struct {
 	// Scope is passed as provider.Config.Scope by the default Open, for providers that
 	// need one (CloudFront's distributionId).
 	Scope map[string]string
+
+	// Listing (RunList). Zero values take the defaults noted.
+
+	// ListCount is how many tasks the Pages sub-test spreads around its window (about
+	// half fall inside). Default 400.
+	ListCount int
+	// ListRateCount is how many tasks the Rate sub-test lists at the documented rate.
+	// Default 1200.
+	ListRateCount int
+	// ListSequences is how many page sequences a whole-account listing walks (Volcengine
+	// CDN: one per TaskType; Tencent: purge and push), each of which may end on a short
+	// page. Default 1.
+	ListSequences int
+	// ListPagesByTask: a page holds PageSize tasks, not rows (multi-cloud CDN returns
+	// tasks with their URLs; CloudFront one summary per invalidation).
+	ListPagesByTask string
+	// ListNoPaths: listed rows carry no paths, one row per task with its status
+	// (CloudFront's ListInvalidations); the suite then compares statuses only.
+	ListNoPaths string
 }
 
 // Test credentials: distinctive, so a leak in an error message is easy to spot.
@@ -120,6 +139,15 @@ func (h Harness) withDefaults() Harness {
 	}
 	if h.MalformedID == "" {
 		h.MalformedID = "not-a-task-id"
+	}
+	if h.ListCount <= 0 {
+		h.ListCount = 400
+	}
+	if h.ListRateCount <= 0 {
+		h.ListRateCount = 1200
+	}
+	if h.ListSequences <= 0 {
+		h.ListSequences = 1
 	}
 	if h.WantReason == nil {
 		h.WantReason = func(o cdnsim.Object) string { return o.FailReason }

@@ -1,0 +1,223 @@
+// Package dingtalk delivers cdnwatch notices to a DingTalk (钉钉) group through a custom
+// robot webhook, as markdown messages, optionally signed ("加签": timestamp + HMAC-SHA256
+// sign query parameters).
+package dingtalk
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"cdnwatch/shared/notify"
+	"cdnwatch/shared/notify/internal/hookhttp"
+	"cdnwatch/shared/notify/internal/md"
+	"cdnwatch/shared/notify/msgtext"
+)
+
+// Name is the channel name used in a watch's "notify" list.
+const Name = "dingtalk"
+
+// Environment variables read by FromEnv.
+const (
+	EnvURL    = "CDNWATCH_DINGTALK_WEBHOOK_URL"
+	EnvSecret = "CDNWATCH_DINGTALK_SECRET"
+)
+
+// Limits of the custom robot (open.dingtalk.com, "自定义机器人发送群消息").
+const (
+	// MaxMarkdownBytes bounds markdown.text: DingTalk documents 20,000 bytes for a
+	// robot message's content.
+	MaxMarkdownBytes = 20000
+	// MaxTitleRunes bounds markdown.title, which only shows in the chat list preview.
+	MaxTitleRunes = 64
+	// RateLimitWait is how long to wait after errcode 130101: a robot may send 20
+	// messages a minute and is throttled once over it.
+	RateLimitWait = time.Minute
+)
+
+// DingTalk error codes cdnwatch acts on (errcode in the JSON answer, with HTTP 200).
+const (
+	codeOK          = 0
+	codeBusy        = -1     // system busy
+	codeTooFast     = 130101 // send too fast, exceed 20 times per minute
+	codeSecurity    = 310000 // keywords not in content / sign not match / ip not in whitelist
+	codeNoToken     = 300001 // token is not exist
+	codeTokenAbsent = 300005 // token is not exist (robot deleted)
+	codeTooLong     = 460101 // message too long
+)
+
+// Channel is the DingTalk robot channel.
+type Channel struct {
+	url     string
+	secret  string
+	client  *http.Client
+	lang    string
+	now     func() time.Time
+	secrets []string
+}
+
+var _ notify.Channel = (*Channel)(nil)
+
+// Config configures a Channel.
+type Config struct {
+	URL        string // https://oapi.dingtalk.com/robot/send?access_token=…; a secret
+	Secret     string // "SEC…" when the robot signs; optional
+	HTTPClient *http.Client
+	Lang       string
+	Now        func() time.Time
+}
+
+// New returns the channel.
+func New(cfg Config) (*Channel, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("dingtalk: webhook URL must be an absolute http(s) URL")
+	}
+	c := &Channel{url: cfg.URL, secret: cfg.Secret, client: hookhttp.NoRedirects(cfg.HTTPClient), lang: cfg.Lang, now: cfg.Now}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.secrets = []string{cfg.URL}
+	if tok := u.Query().Get("access_token"); tok != "" {
+		c.secrets = append(c.secrets, tok)
+	}
+	if cfg.Secret != "" {
+		c.secrets = append(c.secrets, cfg.Secret)
+	}
+	return c, nil
+}
+
+// FromEnv builds the channel from CDNWATCH_DINGTALK_WEBHOOK_URL (+ _SECRET); ok is false
+// when no URL is set.
+func FromEnv(getenv func(string) string, client *http.Client, lang string) (*Channel, bool, error) {
+	raw := strings.TrimSpace(getenv(EnvURL))
+	if raw == "" {
+		return nil, false, nil
+	}
+	c, err := New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client, Lang: lang})
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", EnvURL, err)
+	}
+	return c, true, nil
+}
+
+// Name implements notify.Channel.
+func (c *Channel) Name() string { return Name }
+
+// Secrets returns the strings that must never be logged.
+func (c *Channel) Secrets() []string { return c.secrets }
+
+// Message is the robot's markdown message.
+type Message struct {
+	MsgType  string   `json:"msgtype"`
+	Markdown Markdown `json:"markdown"`
+}
+
+// Markdown is the markdown part of a Message.
+type Markdown struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// Dialect is DingTalk's markdown: headings, bold, quotes and lists render; there is no
+// inline code, and a single newline does not break a line, so lines are separated by
+// blank lines.
+var Dialect = md.Dialect{Break: "\n\n"}
+
+// Render builds the message for n, cut to MaxMarkdownBytes with "…and N more".
+func Render(n notify.Notice, lang string) Message {
+	d := msgtext.Build(n, msgtext.For(lang))
+	text, _ := md.Fit(d, Dialect, MaxMarkdownBytes, nil)
+	return Message{MsgType: "markdown", Markdown: Markdown{Title: msgtext.Truncate(d.Title, MaxTitleRunes), Text: text}}
+}
+
+// Sign returns the sign parameter for a timestamp in milliseconds: base64 of
+// HMAC-SHA256 keyed with the secret over "timestamp\nsecret" (url.Values encodes it).
+func Sign(secret string, timestampMs int64) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(strconv.FormatInt(timestampMs, 10) + "\n" + secret))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Send posts n. thread is passed through: robots have no threads.
+func (c *Channel) Send(ctx context.Context, n notify.Notice, thread string) (string, error) {
+	body, err := json.Marshal(Render(n, c.lang))
+	if err != nil {
+		return thread, &notify.DeliveryError{Channel: Name, Permanent: true, Err: err}
+	}
+	target := c.url
+	if c.secret != "" {
+		u, _ := url.Parse(c.url)
+		q := u.Query()
+		ts := c.now().UnixMilli()
+		q.Set("timestamp", strconv.FormatInt(ts, 10))
+		q.Set("sign", Sign(c.secret, ts))
+		u.RawQuery = q.Encode()
+		target = u.String()
+	}
+	a, err := hookhttp.PostJSON(ctx, c.client, target, body, nil, c.secrets...)
+	if err != nil {
+		return thread, &notify.DeliveryError{Channel: Name, Err: err}
+	}
+	return thread, c.classify(a)
+}
+
+// classify reads DingTalk's errcode, which says more than the HTTP status (DingTalk
+// answers most refusals with HTTP 200). Codes not known to be temporary are permanent:
+// retrying a refusal hop after hop would keep the watch from ever finishing.
+func (c *Channel) classify(a *hookhttp.Answer) error {
+	var ans struct {
+		ErrCode *int   `json:"errcode"`
+		ErrMsg  string `json:"errmsg"`
+	}
+	if json.Unmarshal(a.Body, &ans) != nil || ans.ErrCode == nil {
+		if de := hookhttp.StatusError(Name, a); de != nil {
+			return de
+		}
+		return &notify.DeliveryError{Channel: Name, Status: a.Status, Err: errors.New("answer without errcode")}
+	}
+	code := *ans.ErrCode
+	if code == codeOK && a.Status == http.StatusOK {
+		return nil
+	}
+	de := &notify.DeliveryError{Channel: Name, Status: a.Status, Code: strconv.Itoa(code), RetryAfter: a.RetryAfter}
+	msg := hookhttp.Snippet(ans.ErrMsg, c.secrets...)
+	switch code {
+	case codeOK:
+		// errcode 0 with an error status: trust the status.
+		if sde := hookhttp.StatusError(Name, a); sde != nil {
+			return sde
+		}
+		return nil
+	case codeBusy:
+		de.Err = errors.New("DingTalk is busy: " + msg)
+	case codeTooFast:
+		if de.RetryAfter == 0 { // a gateway's Retry-After, when present, is more precise
+			de.RetryAfter = RateLimitWait
+		}
+		de.Err = errors.New("rate limited (20 messages a minute per robot): " + msg)
+	case codeSecurity:
+		de.Permanent, de.Auth = true, true
+		de.Err = errors.New("the robot's security settings refused the message (sign mismatch, keyword or IP allowlist; check " + EnvSecret + "): " + msg)
+	case codeNoToken, codeTokenAbsent:
+		de.Permanent, de.Auth = true, true
+		de.Err = errors.New("the robot's access_token is not valid (robot deleted?): " + msg)
+	default:
+		if a.Status >= 500 {
+			de.Err = errors.New(msg)
+			break
+		}
+		de.Permanent = true
+		de.Err = errors.New("DingTalk refused the message: " + msg)
+	}
+	return de
+}

@@ -1,0 +1,266 @@
+// Package feishu delivers cdnwatch notices to a Feishu / Lark (飞书) group through a
+// custom bot webhook, as interactive cards, optionally signed ("签名校验": timestamp and
+// sign fields in the body).
+package feishu
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"cdnwatch/shared/notify"
+	"cdnwatch/shared/notify/internal/hookhttp"
+	"cdnwatch/shared/notify/internal/md"
+	"cdnwatch/shared/notify/msgtext"
+)
+
+// Name is the channel name used in a watch's "notify" list.
+const Name = "feishu"
+
+// Environment variables read by FromEnv.
+const (
+	EnvURL    = "CDNWATCH_FEISHU_WEBHOOK_URL"
+	EnvSecret = "CDNWATCH_FEISHU_SECRET"
+)
+
+// Limits of the custom bot (open.feishu.cn, "自定义机器人使用指南").
+const (
+	// MaxBodyBytes bounds the whole request body: Feishu limits a custom bot's request
+	// to 20 KB. The encoded JSON is measured, escapes included, and 20,000 is used
+	// rather than 20,480 to stay clear of the edge.
+	MaxBodyBytes = 20000
+	// RateLimitWait is how long to wait after a frequency-limit answer: a custom bot
+	// may send 100 messages a minute and 5 a second.
+	RateLimitWait = 2 * time.Second
+)
+
+// Feishu codes cdnwatch acts on ("code" in the JSON answer; HTTP 200 or 400).
+const (
+	codeOK           = 0
+	codeBadRequest   = 9499  // "Bad Request"; also "too many request" under load
+	codeFrequency    = 11232 // frequency limited
+	codeTokenInvalid = 19001 // param invalid: incoming webhook access token invalid
+	codeSign         = 19021 // sign match fail or timestamp is not within one hour
+	codeIP           = 19022 // ip not allowed
+	codeKeyword      = 19024 // key words not found
+)
+
+// Channel is the Feishu bot channel.
+type Channel struct {
+	url     string
+	secret  string
+	client  *http.Client
+	lang    string
+	now     func() time.Time
+	secrets []string
+}
+
+var _ notify.Channel = (*Channel)(nil)
+
+// Config configures a Channel.
+type Config struct {
+	URL        string // https://open.feishu.cn/open-apis/bot/v2/hook/…; a secret
+	Secret     string // signing secret; optional
+	HTTPClient *http.Client
+	Lang       string
+	Now        func() time.Time
+}
+
+// New returns the channel.
+func New(cfg Config) (*Channel, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("feishu: webhook URL must be an absolute http(s) URL")
+	}
+	c := &Channel{url: cfg.URL, secret: cfg.Secret, client: hookhttp.NoRedirects(cfg.HTTPClient), lang: cfg.Lang, now: cfg.Now}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.secrets = []string{cfg.URL}
+	if i := strings.LastIndexByte(u.Path, '/'); i >= 0 && len(u.Path)-i > 8 {
+		c.secrets = append(c.secrets, u.Path[i+1:]) // the hook token
+	}
+	if cfg.Secret != "" {
+		c.secrets = append(c.secrets, cfg.Secret)
+	}
+	return c, nil
+}
+
+// FromEnv builds the channel from CDNWATCH_FEISHU_WEBHOOK_URL (+ _SECRET); ok is false
+// when no URL is set.
+func FromEnv(getenv func(string) string, client *http.Client, lang string) (*Channel, bool, error) {
+	raw := strings.TrimSpace(getenv(EnvURL))
+	if raw == "" {
+		return nil, false, nil
+	}
+	c, err := New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client, Lang: lang})
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", EnvURL, err)
+	}
+	return c, true, nil
+}
+
+// Name implements notify.Channel.
+func (c *Channel) Name() string { return Name }
+
+// Secrets returns the strings that must never be logged.
+func (c *Channel) Secrets() []string { return c.secrets }
+
+// Message is the bot's request body: an interactive card, plus the signature fields.
+type Message struct {
+	Timestamp string `json:"timestamp,omitempty"`
+	Sign      string `json:"sign,omitempty"`
+	MsgType   string `json:"msg_type"`
+	Card      Card   `json:"card"`
+}
+
+// Card is a message card with one markdown element.
+type Card struct {
+	Config   CardConfig `json:"config"`
+	Header   Header     `json:"header"`
+	Elements []Element  `json:"elements"`
+}
+
+// CardConfig is the card's config.
+type CardConfig struct {
+	WideScreenMode bool `json:"wide_screen_mode"`
+}
+
+// Header is the card's coloured title bar.
+type Header struct {
+	Title    Text   `json:"title"`
+	Template string `json:"template"`
+}
+
+// Text is a plain_text object.
+type Text struct {
+	Tag     string `json:"tag"`
+	Content string `json:"content"`
+}
+
+// Element is a card element; cdnwatch uses one "markdown" element.
+type Element struct {
+	Tag     string `json:"tag"`
+	Content string `json:"content"`
+}
+
+var template = map[msgtext.Level]string{
+	msgtext.LevelOK: "green", msgtext.LevelFail: "red", msgtext.LevelWarn: "orange", msgtext.LevelInfo: "blue",
+}
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Dialect is the card markdown element: the title is in the card header, not the text;
+// '<' and '>' must be entities (they start tags such as <at> and <font>).
+var Dialect = md.Dialect{
+	Break:  "\n",
+	Title:  func(msgtext.Doc) string { return "" },
+	Escape: escaper.Replace,
+	Code:   func(s string) string { return "`" + escaper.Replace(strings.ReplaceAll(s, "`", "'")) + "`" },
+	Muted:  func(s string) string { return "<font color='grey'>" + s + "</font>" },
+}
+
+// Render builds the unsigned message for n, cut so that the encoded body (with room for
+// the signature fields) stays within MaxBodyBytes.
+func Render(n notify.Notice, lang string) Message {
+	d := msgtext.Build(n, msgtext.For(lang))
+	msg := func(content string) Message {
+		return Message{MsgType: "interactive", Card: Card{
+			Config:   CardConfig{WideScreenMode: true},
+			Header:   Header{Title: Text{Tag: "plain_text", Content: d.Title}, Template: template[d.Level]},
+			Elements: []Element{{Tag: "markdown", Content: content}},
+		}}
+	}
+	// timestamp (10 digits) and sign (44 chars of base64) with their keys and quotes.
+	const signRoom = 80
+	size := func(content string) int {
+		b, _ := json.Marshal(msg(content))
+		return len(b) + signRoom
+	}
+	content, _ := md.Fit(d, Dialect, MaxBodyBytes, size)
+	return msg(content)
+}
+
+// Sign returns the sign field for a timestamp in seconds: base64 of HMAC-SHA256 keyed
+// with "timestamp\nsecret" over an empty message, as Feishu specifies.
+func Sign(secret string, timestamp int64) string {
+	m := hmac.New(sha256.New, []byte(strconv.FormatInt(timestamp, 10)+"\n"+secret))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Send posts n. thread is passed through: webhook bots cannot thread.
+func (c *Channel) Send(ctx context.Context, n notify.Notice, thread string) (string, error) {
+	m := Render(n, c.lang)
+	if c.secret != "" {
+		ts := c.now().Unix()
+		m.Timestamp, m.Sign = strconv.FormatInt(ts, 10), Sign(c.secret, ts)
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return thread, &notify.DeliveryError{Channel: Name, Permanent: true, Err: err}
+	}
+	a, err := hookhttp.PostJSON(ctx, c.client, c.url, body, nil, c.secrets...)
+	if err != nil {
+		return thread, &notify.DeliveryError{Channel: Name, Err: err}
+	}
+	return thread, c.classify(a)
+}
+
+// classify reads Feishu's code before the HTTP status: Feishu answers refusals with
+// HTTP 200 or 400 and a code, and a 400 carrying a rate-limit code is worth another
+// try. Codes not known to be temporary are permanent: retrying a refusal hop after hop
+// would keep the watch from ever finishing.
+func (c *Channel) classify(a *hookhttp.Answer) error {
+	var ans struct {
+		Code *int   `json:"code"`
+		Msg  string `json:"msg"`
+	}
+	if json.Unmarshal(a.Body, &ans) != nil || ans.Code == nil {
+		if de := hookhttp.StatusError(Name, a); de != nil {
+			return de
+		}
+		return &notify.DeliveryError{Channel: Name, Status: a.Status, Err: errors.New("answer without code")}
+	}
+	code := *ans.Code
+	if code == codeOK {
+		if de := hookhttp.StatusError(Name, a); de != nil {
+			return de
+		}
+		return nil
+	}
+	de := &notify.DeliveryError{Channel: Name, Status: a.Status, Code: strconv.Itoa(code), RetryAfter: a.RetryAfter}
+	msg := hookhttp.Snippet(ans.Msg, c.secrets...)
+	rateLimited := code == codeFrequency ||
+		(code == codeBadRequest && strings.Contains(strings.ToLower(ans.Msg), "too many request"))
+	switch {
+	case rateLimited:
+		if de.RetryAfter == 0 {
+			de.RetryAfter = RateLimitWait
+		}
+		de.Err = errors.New("rate limited (100 messages a minute, 5 a second per bot): " + msg)
+	case code == codeSign:
+		de.Permanent, de.Auth = true, true
+		de.Err = errors.New("signature refused (check " + EnvSecret + " and the clock): " + msg)
+	case code == codeTokenInvalid, code == codeIP:
+		de.Permanent, de.Auth = true, true
+		de.Err = errors.New("Feishu refused this bot (" + EnvURL + "): " + msg)
+	case code == codeKeyword:
+		de.Permanent = true
+		de.Err = errors.New("the bot's keyword filter refused the message: " + msg)
+	case a.Status >= 500:
+		de.Err = errors.New(msg)
+	default:
+		de.Permanent = true
+		de.Err = errors.New("Feishu refused the message: " + msg)
+	}
+	return de
+}

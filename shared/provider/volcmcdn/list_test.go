@@ -1,0 +1,90 @@
+package volcmcdn
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/provider"
+	"cdnwatch/shared/provider/internal/volc"
+	"cdnwatch/shared/provider/providertest"
+)
+
+func listHarness() providertest.Harness {
+	h := harness()
+	h.ListPagesByTask = "ListContentTasks pages count tasks, each with all its URLs"
+	return h
+}
+
+func TestListConformance(t *testing.T) { providertest.RunList(t, listHarness()) }
+
+// TestList5000 measures listing 5,000 tasks of one window at 10 calls/s against the
+// simulator with 40 ms per call.
+func TestList5000(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 5 s")
+	}
+	t.Log(providertest.MeasureList(t, listHarness(), 5000, 40*time.Millisecond))
+}
+
+func listFixture(t *testing.T, clock *cdnsim.ManualClock) (*cdnsim.Sim, *provider.Client) {
+	t.Helper()
+	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret", Now: clock.Now,
+		Limits: map[string]cdnsim.Limits{Name: {QPS: 1000}}})
+	srv := httptest.NewServer(sim.Handler(Name))
+	t.Cleanup(srv.Close)
+	drv, err := open(context.Background(), provider.Config{Endpoint: srv.URL,
+		Credentials: &provider.Credentials{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"}},
+		volc.Options{Retry: volc.RetryPolicy{MinDelay: time.Millisecond, MinThrottleDelay: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drv.now = clock.Now
+	c := provider.NewClient(drv, 0)
+	c.SetListQPS(1000)
+	return sim, c
+}
+
+// A server that serves smaller pages than asked (it echoes Pagination.PageSize) is
+// followed page by page, and the Domain filter makes one sequence per domain.
+func TestListSmallerPagesAndDomains(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	clock := cdnsim.NewManualClock(t0)
+	sim, c := listFixture(t, clock)
+	sim.SetLimits(Name, cdnsim.Limits{PageSize: 30})
+	sim.Populate(Name, cdnsim.Population{Count: 200, Seed: 2, MultiRate: 0.3, Spread: 10 * time.Minute})
+	sim.Populate(Name, cdnsim.Population{Count: 70, Seed: 3, Domain: "img.example.com", Spread: 10 * time.Minute})
+	clock.Set(t0.Add(time.Hour))
+	q := provider.ListQuery{From: t0, To: t0.Add(10 * time.Minute)}
+	all, err := c.ListTasks(context.Background(), q)
+	if err != nil || len(all) != 270 {
+		t.Fatalf("account: %d tasks, %v", len(all), err)
+	}
+	if n := c.ListCalls(); n != 9 { // ceil(270/30)
+		t.Errorf("%d calls at 30 a page, want 9", n)
+	}
+	q.Domains = []string{"img.example.com", "static.example.com"}
+	byDomain, err := c.ListTasks(context.Background(), q)
+	if err != nil || len(byDomain) != 270 {
+		t.Fatalf("by domain: %d tasks, %v", len(byDomain), err)
+	}
+	q.Domains = []string{"img.example.com"}
+	img, err := c.ListTasks(context.Background(), q)
+	if err != nil || len(img) != 70 || !strings.Contains(img[0].Objects[0].Path, "img.example.com") {
+		t.Fatalf("one domain: %d tasks, %v", len(img), err)
+	}
+}
+
+// The API clips an old window silently, so the driver refuses it (24 h documented).
+func TestListPastRetention(t *testing.T) {
+	now := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	_, c := listFixture(t, cdnsim.NewManualClock(now))
+	from := now.Add(-25 * time.Hour)
+	_, err := c.ListTasks(context.Background(), provider.ListQuery{From: from, To: from.Add(time.Hour)})
+	if provider.KindOf(err) != provider.KindBadRequest || !strings.Contains(err.Error(), "24h") {
+		t.Errorf("err %v (kind %s)", err, provider.KindOf(err))
+	}
+}
