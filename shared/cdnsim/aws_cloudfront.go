@@ -93,12 +93,29 @@ func serveCloudFront(b *backend, v *sigv4Verifier, w http.ResponseWriter, r *htt
 		fail(aerr, false)
 		return
 	}
+	// /2020-05-31/distribution/{DistributionId}/invalidation: ListInvalidations, with
+	// its own bucket (aws_cloudfront_list.go).
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if r.Method == http.MethodGet && len(parts) == 4 && parts[0] == "2020-05-31" && parts[1] == "distribution" &&
+		parts[2] != "" && parts[3] == "invalidation" {
+		if !b.allowList(keyID) {
+			fail(&acsError{400, "Throttling", "Rate exceeded"}, true)
+			return
+		}
+		buf, aerr := cloudFrontList(b, parts[2], r.URL.Query())
+		if aerr != nil {
+			fail(aerr, false)
+			return
+		}
+		b.stats.answered(http.StatusOK)
+		writeXML(w, http.StatusOK, reqID, buf)
+		return
+	}
 	if !b.allow(keyID) {
 		fail(&acsError{400, "Throttling", "Rate exceeded"}, true)
 		return
 	}
 	// /2020-05-31/distribution/{DistributionId}/invalidation/{Id}
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if r.Method != http.MethodGet || len(parts) != 5 || parts[0] != "2020-05-31" || parts[1] != "distribution" ||
 		parts[3] != "invalidation" || parts[2] == "" || parts[4] == "" {
 		fail(&acsError{404, "InvalidAction", "The action or operation requested is not valid: " + r.Method + " " + r.URL.Path}, false)
@@ -194,8 +211,10 @@ func cloudFrontID(seq int64) string {
 
 func init() {
 	register(profile{
-		name:     "aws-cloudfront",
-		limits:   Limits{IDsPerCall: 1, QPS: 5, Retention: 0},
+		name: "aws-cloudfront",
+		// ListInvalidations: no documented rate either; the same conservative 5 calls/s,
+		// in its own bucket. MaxItems above 100 is served as 100 (echoed in MaxItems).
+		limits:   Limits{IDsPerCall: 1, QPS: 5, Retention: 0, ListQPS: 5, PageSize: 100},
 		firstID:  1_000_000_000_000,
 		formatID: cloudFrontID,
 		handler:  cloudFrontHandler,

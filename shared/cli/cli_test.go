@@ -161,3 +161,20 @@ func TestWatchDocFromStdin(t *testing.T) {
 		t.Fatalf("bad document: exit %d; stderr:\n%s", code, errb.String())
 	}
 }
+
+func TestWatchSlackBotInvalidAuthExit4(t *testing.T) {
+	f := newFixture(t)
+	id := f.task(quick("http://static.example.com/a.js"))
+	api := httptest.NewServer(slack.NewWebAPI(nil, "xoxb-right-token", "cdn-ops", "C0123456789"))
+	defer api.Close()
+	f.env["CDNWATCH_SLACK_BOT_TOKEN"] = "xoxb-wrong-token"
+	f.env["CDNWATCH_SLACK_CHANNEL"] = "C0123456789"
+	f.env["CDNWATCH_SLACK_API_URL"] = api.URL + "/api"
+	code, _, stderr := f.run(t, "watch", "--provider", "aliyun-cdn", "--task-id", id)
+	if code != ExitRefused {
+		t.Fatalf("exit %d, want 4; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "invalid_auth") || strings.Contains(stderr, "xoxb-wrong-token") {
+		t.Errorf("stderr should name invalid_auth and never the token:\n%s", stderr)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"cdnwatch/shared/config"
 	"cdnwatch/shared/engine"
+	"cdnwatch/shared/notify"
 	"cdnwatch/shared/provider"
 	"cdnwatch/shared/watch"
 )
@@ -66,9 +67,23 @@ func runWatch(ctx context.Context, args []string, io Stdio, getenv config.Getenv
 		return ExitUsage
 	}
 	prog := newProgress(io.Err)
-	eng.OnHop = prog.hop
+	// A channel that refuses our credentials (Slack invalid_auth, a bad signing secret) is
+	// disabled for the watch; the command still exits 4 so the pipeline sees it.
+	var authErr error
+	eng.OnHop = func(h engine.Hop) {
+		prog.hop(h)
+		for _, err := range h.Delivery.Errors {
+			if notify.IsAuth(err) && authErr == nil {
+				authErr = err
+			}
+		}
+	}
 	code := watchToEnd(ctx, eng, doc, io.Err)
 	prog.close()
+	if authErr != nil && (code.exit == ExitComplete || code.exit == ExitFailed || code.exit == ExitTimeout) {
+		fmt.Fprintf(io.Err, "cdnwatch watch: a notification channel refused our credentials: %v\n", authErr)
+		code.exit = ExitRefused
+	}
 	if code.doc != nil && o.json {
 		enc := json.NewEncoder(io.Out)
 		enc.SetEscapeHTML(false)

@@ -84,7 +84,9 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 		// Live progress goes only to channels that edit one message in place (the Slack
 		// bot); best effort, never queued. A finished watch's summary already put that
 		// message in its final state, so no progress follows it.
-		e.Dispatcher.DeliverProgress(ctx, &res.Doc.State.Outbox, res.Progress, res.Doc.Notify)
+		prep := e.Dispatcher.DeliverProgress(ctx, &res.Doc.State.Outbox, res.Progress, res.Doc.Notify)
+		rep.Errors = append(rep.Errors, prep.Errors...)
+		rep.Disabled = append(rep.Disabled, prep.Disabled...)
 	}
 	if res.Doc.Done() {
 		res.Wait = 0

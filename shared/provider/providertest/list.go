@@ -94,10 +94,13 @@ func testListPages(t *testing.T, e *env) {
 	e.clock.Set(start.Add(listAt)) // back to the wall clock: everything created, much finished
 	from, to := start, start.Add(time.Hour)
 	want := map[string]cdnsim.Task{}
+	newer := 0 // created at or after To
 	for _, id := range ids {
 		tk, _ := e.sim.Task(e.h.Provider, id)
 		if !tk.Created.Before(from) && tk.Created.Before(to) {
 			want[id] = tk
+		} else if !tk.Created.Before(to) {
+			newer++
 		}
 	}
 	got := listTasks(t, c, from, to)
@@ -139,6 +142,9 @@ func testListPages(t *testing.T, e *env) {
 	units := len(want) // CloudFront and multi-cloud CDN page by task, the others by row
 	if e.h.ListPagesByTask == "" {
 		units = rows
+	}
+	if e.h.ListNewestFirst != "" {
+		units += newer
 	}
 	minCalls := int64((units + lim.PageSize - 1) / lim.PageSize)
 	maxCalls := minCalls + int64(e.h.ListSequences) + 1

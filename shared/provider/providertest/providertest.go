@@ -82,6 +82,10 @@ type Harness struct {
 	// ListPagesByTask: a page holds PageSize tasks, not rows (multi-cloud CDN returns
 	// tasks with their URLs; CloudFront one summary per invalidation).
 	ListPagesByTask string
+	// ListNewestFirst: the API lists newest first and cannot filter by time
+	// (CloudFront), so a listing also pages through the tasks newer than the window;
+	// the Pages sub-test counts them in the calls it allows.
+	ListNewestFirst string
 	// ListNoPaths: listed rows carry no paths, one row per task with its status
 	// (CloudFront's ListInvalidations); the suite then compares statuses only.
 	ListNoPaths string
