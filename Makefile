@@ -64,7 +64,7 @@ lint: vet
 ## bench: measure against the simulator and write BENCHMARKS.md (about 6 minutes), then Go benchmarks
 bench:
 	$(GO) run ./cmd/cdnwatch-bench -out BENCHMARKS.md
-	$(GO) test -run '^$$' -bench . -benchmem ./shared/watch ./shared/notify/slack | tee -a /dev/stderr | \
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/watch ./shared/notify | tee -a /dev/stderr | \
 	  awk 'BEGIN{print "\n## Go benchmarks\n\n```"} /^(Benchmark|goos|goarch|cpu|pkg)/{print} END{print "```"}' >> BENCHMARKS.md
 
 ## fuzz: fuzz the Watch document decoder for longer (FUZZTIME=5m)
