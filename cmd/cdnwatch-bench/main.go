@@ -18,7 +18,15 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "where to write the report")
 	latency := flag.Duration("latency", 40*time.Millisecond, "latency the simulator adds to every call")
 	watches := flag.Int("watches", 20, "simulated deploys in the delay comparison")
+	poll := flag.String("poll", "", "only measure one poll, PROVIDER:IDS (e.g. aliyun-cdn:3000), and print it")
 	flag.Parse()
+	if *poll != "" {
+		if err := bench.PrintPoll(context.Background(), os.Stdout, *poll, *latency); err != nil {
+			fmt.Fprintln(os.Stderr, "cdnwatch-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var buf bytes.Buffer
 	if err := bench.Run(context.Background(), &buf, bench.Options{Latency: *latency, Watches: *watches, Log: os.Stderr}); err != nil {
 		fmt.Fprintln(os.Stderr, "cdnwatch-bench:", err)

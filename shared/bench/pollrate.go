@@ -8,7 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"time"
 
 	"cdnwatch/shared/cdnsim"
@@ -95,4 +98,20 @@ func simSpeaks(name string) bool {
 		}
 	}
 	return false
+}
+
+// PrintPoll measures one poll given as "PROVIDER:IDS", with no time cap, and prints it.
+func PrintPoll(ctx context.Context, w io.Writer, spec string, latency time.Duration) error {
+	name, count, ok := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil || n <= 0 {
+		return fmt.Errorf("-poll %q: want PROVIDER:IDS, e.g. aliyun-cdn:3000", spec)
+	}
+	r, err := MeasurePollRate(ctx, name, n, latency, 0)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s: %d ids in %d calls (%d ids per call) in %s: %.2f calls/s, %.0f ids/s; bound %.0f calls/s → %.3f of the bound; %d throttled\n",
+		name, r.IDs, r.Calls, r.PerCall, r.Elapsed.Round(time.Millisecond), r.CallsPerSec(), r.IDsPerSec(), r.Bound, r.Fraction(), r.Throttled)
+	return err
 }
