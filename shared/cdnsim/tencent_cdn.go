@@ -284,7 +284,9 @@ func tencentID(seq int64) string { return fmt.Sprintf("%018d", seq) }
 
 func init() {
 	register(profile{
-		name:     "tencent-cdn",
+		name: "tencent-cdn",
+		// ListQPS only records the limit: listing is the same actions as the by-id query,
+		// so both draw on the one QPS bucket. Limit is 1 to 1000 (undocumented; assumed).
 		limits:   Limits{IDsPerCall: 1, QPS: 20, Retention: 30 * 24 * time.Hour, ListQPS: 20, PageSize: 1000},
 		firstID:  153_303_185_323_100_000,
 		formatID: tencentID,

@@ -27,7 +27,9 @@ var volcCDN = &volcAPI{
 func init() {
 	register(profile{
 		name: "volc-cdn",
-		// PageSize: no documented maximum; the simulator caps at 1000, echoing it.
+		// ListQPS only records the limit: listing is the same action as the by-id query,
+		// so both draw on the one QPS bucket. PageSize: no documented maximum; the
+		// simulator caps at 1000, echoing it.
 		limits:   Limits{IDsPerCall: 1, QPS: 20, Retention: 7 * 24 * time.Hour, ListQPS: 20, PageSize: 1000},
 		firstID:  1,
 		formatID: func(seq int64) string { return volcCDNTaskID("refresh_url_", seq) },

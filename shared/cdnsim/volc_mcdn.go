@@ -33,8 +33,9 @@ var volcMCDN = &volcAPI{
 func init() {
 	register(profile{
 		name: "volc-mcdn",
-		// PageSize: the API documents no maximum; the simulator caps at 100 silently,
-		// echoing the size used, which a client must follow.
+		// ListQPS only records the limit: listing is the same action as the by-id query,
+		// so both draw on the one QPS bucket. PageSize: the API documents no maximum; the
+		// simulator caps at 100 silently, echoing the size used, which a client must follow.
 		limits: Limits{IDsPerCall: 1, QPS: 30, Retention: 24 * time.Hour, ListQPS: 30, PageSize: 100},
 		// Task ids are 24 hex digits (a MongoDB ObjectId: seconds, then a counter).
 		firstID:  0x000100,
