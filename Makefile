@@ -46,12 +46,16 @@ cli:
 demo:
 	$(GO) run ./cmd/cdnwatch demo
 
+# Tests talk only to loopback: the SDKs' credential chains must never fall back to a cloud
+# metadata service (Aliyun 100.100.100.200, AWS 169.254.169.254) on a machine without keys.
+TEST_ENV := ALIBABA_CLOUD_ECS_METADATA_DISABLED=true AWS_EC2_METADATA_DISABLED=true
+
 ## test: vet, then every test with the race detector
 test: vet
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(TEST_ENV) $(GO) test -race -count=1 -timeout 20m ./...
 
 test-short:
-	$(GO) test -count=1 ./...
+	$(TEST_ENV) $(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...
