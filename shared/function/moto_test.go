@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,45 +18,12 @@ import (
 	"cdnwatch/shared/cdnsim"
 	"cdnwatch/shared/engine"
 	"cdnwatch/shared/function"
+	"cdnwatch/shared/internal/mototest"
 	_ "cdnwatch/shared/provider/all"
 	"cdnwatch/shared/trigger"
 	"cdnwatch/shared/trigger/sqsqueue"
 	"cdnwatch/shared/watch"
 )
-
-// startMoto runs a real moto_server on 127.0.0.1 with a free port.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server is not on PATH (pip install 'moto[server]'); CI has it")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = nil, nil
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 func sqsClient(url string) *sqs.Client {
 	return sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
@@ -90,7 +54,7 @@ func sqsEvent(arn string, msgs []types.Message) []byte {
 // reappears on its source queue with updated state after a delay; a poison message is
 // reported as failed and the redrive policy moves it to the dead-letter queue.
 func TestSQSContinuationMoto(t *testing.T) {
-	url := startMoto(t)
+	url := mototest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	c := sqsClient(url)

@@ -8,9 +8,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,14 +53,7 @@ const (
 )
 
 // Channel is the DingTalk robot channel.
-type Channel struct {
-	url     string
-	secret  string
-	client  *http.Client
-	lang    string
-	now     func() time.Time
-	secrets []string
-}
+type Channel struct{ r *hookhttp.Robot }
 
 var _ notify.Channel = (*Channel)(nil)
 
@@ -78,43 +68,27 @@ type Config struct {
 
 // New returns the channel.
 func New(cfg Config) (*Channel, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("dingtalk: webhook URL must be an absolute http(s) URL")
+	r, err := hookhttp.NewRobot(cfg.URL, "dingtalk: webhook URL", cfg.Secret, cfg.HTTPClient, cfg.Lang, cfg.Now,
+		func(u *url.URL) string { return u.Query().Get("access_token") })
+	if err != nil {
+		return nil, err
 	}
-	c := &Channel{url: cfg.URL, secret: cfg.Secret, client: hookhttp.NoRedirects(cfg.HTTPClient), lang: cfg.Lang, now: cfg.Now}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	c.secrets = []string{cfg.URL}
-	if tok := u.Query().Get("access_token"); tok != "" {
-		c.secrets = append(c.secrets, tok)
-	}
-	if cfg.Secret != "" {
-		c.secrets = append(c.secrets, cfg.Secret)
-	}
-	return c, nil
+	return &Channel{r}, nil
 }
 
 // FromEnv builds the channel from CDNWATCH_DINGTALK_WEBHOOK_URL (+ _SECRET); ok is false
 // when no URL is set.
 func FromEnv(getenv func(string) string, client *http.Client, lang string) (*Channel, bool, error) {
-	raw := strings.TrimSpace(getenv(EnvURL))
-	if raw == "" {
-		return nil, false, nil
-	}
-	c, err := New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client, Lang: lang})
-	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", EnvURL, err)
-	}
-	return c, true, nil
+	return hookhttp.FromEnv(getenv, EnvURL, EnvURL, func(raw string) (*Channel, error) {
+		return New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client, Lang: lang})
+	})
 }
 
 // Name implements notify.Channel.
 func (c *Channel) Name() string { return Name }
 
 // Secrets returns the strings that must never be logged.
-func (c *Channel) Secrets() []string { return c.secrets }
+func (c *Channel) Secrets() []string { return c.r.Secrets }
 
 // Message is the robot's markdown message.
 type Message struct {
@@ -150,74 +124,37 @@ func Sign(secret string, timestampMs int64) string {
 
 // Send posts n. thread is passed through: robots have no threads.
 func (c *Channel) Send(ctx context.Context, n notify.Notice, thread string) (string, error) {
-	body, err := json.Marshal(Render(n, c.lang))
-	if err != nil {
-		return thread, &notify.DeliveryError{Channel: Name, Permanent: true, Err: err}
-	}
-	target := c.url
-	if c.secret != "" {
-		u, _ := url.Parse(c.url)
+	target := c.r.URL
+	if c.r.Secret != "" {
+		u, _ := url.Parse(c.r.URL)
 		q := u.Query()
-		ts := c.now().UnixMilli()
+		ts := c.r.Now().UnixMilli()
 		q.Set("timestamp", strconv.FormatInt(ts, 10))
-		q.Set("sign", Sign(c.secret, ts))
+		q.Set("sign", Sign(c.r.Secret, ts))
 		u.RawQuery = q.Encode()
 		target = u.String()
 	}
-	a, err := hookhttp.PostJSON(ctx, c.client, target, body, nil, c.secrets...)
-	if err != nil {
-		return thread, &notify.DeliveryError{Channel: Name, Err: err}
-	}
-	return thread, c.classify(a)
+	return thread, c.r.Send(ctx, Name, target, Render(n, c.r.Lang), c.classify)
 }
 
 // classify reads DingTalk's errcode, which says more than the HTTP status (DingTalk
-// answers most refusals with HTTP 200). Codes not known to be temporary are permanent:
-// retrying a refusal hop after hop would keep the watch from ever finishing.
+// answers most refusals with HTTP 200); see hookhttp.ClassifyCode.
 func (c *Channel) classify(a *hookhttp.Answer) error {
-	var ans struct {
-		ErrCode *int   `json:"errcode"`
-		ErrMsg  string `json:"errmsg"`
-	}
-	if json.Unmarshal(a.Body, &ans) != nil || ans.ErrCode == nil {
-		if de := hookhttp.StatusError(Name, a); de != nil {
-			return de
-		}
-		return &notify.DeliveryError{Channel: Name, Status: a.Status, Err: errors.New("answer without errcode")}
-	}
-	code := *ans.ErrCode
-	if code == codeOK && a.Status == http.StatusOK {
-		return nil
-	}
-	de := &notify.DeliveryError{Channel: Name, Status: a.Status, Code: strconv.Itoa(code), RetryAfter: a.RetryAfter}
-	msg := hookhttp.Snippet(ans.ErrMsg, c.secrets...)
+	return hookhttp.ClassifyCode(Name, "DingTalk", a, &hookhttp.ErrCode{}, c.r.Secrets, refusal)
+}
+
+// refusal reads the errcodes DingTalk documents.
+func refusal(code int, _ string) (hookhttp.Refusal, bool) {
 	switch code {
-	case codeOK:
-		// errcode 0 with an error status: trust the status.
-		if sde := hookhttp.StatusError(Name, a); sde != nil {
-			return sde
-		}
-		return nil
 	case codeBusy:
-		de.Err = errors.New("DingTalk is busy: " + msg)
+		return hookhttp.Refusal{Err: "DingTalk is busy"}, true
 	case codeTooFast:
-		if de.RetryAfter == 0 { // a gateway's Retry-After, when present, is more precise
-			de.RetryAfter = RateLimitWait
-		}
-		de.Err = errors.New("rate limited (20 messages a minute per robot): " + msg)
+		return hookhttp.Refusal{Err: "rate limited (20 messages a minute per robot)", RateLimit: RateLimitWait}, true
 	case codeSecurity:
-		de.Permanent, de.Auth = true, true
-		de.Err = errors.New("the robot's security settings refused the message (sign mismatch, keyword or IP allowlist; check " + EnvSecret + "): " + msg)
+		return hookhttp.Refusal{Permanent: true, Auth: true,
+			Err: "the robot's security settings refused the message (sign mismatch, keyword or IP allowlist; check " + EnvSecret + ")"}, true
 	case codeNoToken, codeTokenAbsent:
-		de.Permanent, de.Auth = true, true
-		de.Err = errors.New("the robot's access_token is not valid (robot deleted?): " + msg)
-	default:
-		if a.Status >= 500 {
-			de.Err = errors.New(msg)
-			break
-		}
-		de.Permanent = true
-		de.Err = errors.New("DingTalk refused the message: " + msg)
+		return hookhttp.Refusal{Permanent: true, Auth: true, Err: "the robot's access_token is not valid (robot deleted?)"}, true
 	}
-	return de
+	return hookhttp.Refusal{}, false
 }

@@ -1,11 +1,8 @@
 package dingtalk_test
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,31 +17,19 @@ const (
 	secret = "SECf00dfacecafebabe1234567890deadbeef"
 )
 
-type receiver struct{ *dingtalk.Receiver }
-
-func (r receiver) Received() []notifytest.Message {
-	var out []notifytest.Message
-	for _, t := range r.Texts() {
-		out = append(out, notifytest.Message{Text: t})
-	}
-	return out
-}
-
 func newChannel(t *testing.T, base, secret string) *dingtalk.Channel {
 	t.Helper()
-	c, err := dingtalk.New(dingtalk.Config{URL: base + "/robot/send?access_token=" + token, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return notifytest.Must(dingtalk.New(dingtalk.Config{URL: base + "/robot/send?access_token=" + token, Secret: secret}))(t)
 }
 
 func TestConformance(t *testing.T) {
 	notifytest.Run(t, notifytest.Harness{
-		Name:     dingtalk.Name,
-		New:      func(t *testing.T, base string) notify.Channel { return newChannel(t, base, secret) },
-		Receiver: func(t *testing.T) notifytest.Receiver { return receiver{dingtalk.NewReceiver(nil, token, secret)} },
-		Secrets:  []string{token, secret},
+		Name: dingtalk.Name,
+		New:  func(t *testing.T, base string) notify.Channel { return newChannel(t, base, secret) },
+		Receiver: func(t *testing.T) notifytest.Receiver {
+			return notifytest.FromTexts(dingtalk.NewReceiver(nil, token, secret))
+		},
+		Secrets: []string{token, secret},
 	})
 }
 
@@ -58,21 +43,18 @@ func TestSignMatchesDocumentedAlgorithm(t *testing.T) {
 
 func TestErrcodes(t *testing.T) {
 	cases := []struct {
-		name      string
-		ch        func(base string) *dingtalk.Channel
-		plan      int
-		code      string
-		permanent bool
-		auth      bool
-		minWait   time.Duration
-		after     time.Duration
+		name  string
+		ch    func(base string) *dingtalk.Channel
+		plan  int
+		after time.Duration
+		want  notifytest.Want
 	}{
-		{name: "wrong secret", ch: func(b string) *dingtalk.Channel { return newChannel(t, b, "SECwrong") }, code: "310000", permanent: true, auth: true},
-		{name: "unsigned to a signing robot", ch: func(b string) *dingtalk.Channel { return newChannel(t, b, "") }, code: "310000", permanent: true, auth: true},
-		{name: "rate limit", plan: 429, code: "130101", minWait: dingtalk.RateLimitWait},
-		{name: "rate limit with Retry-After", plan: 429, after: 5 * time.Second, code: "130101", minWait: 5 * time.Second},
-		{name: "busy", plan: 502, code: "-1"},
-		{name: "malformed", plan: 400, code: "40035", permanent: true},
+		{name: "wrong secret", ch: func(b string) *dingtalk.Channel { return newChannel(t, b, "SECwrong") }, want: notifytest.Want{Code: "310000", Permanent: true, Auth: true}},
+		{name: "unsigned to a signing robot", ch: func(b string) *dingtalk.Channel { return newChannel(t, b, "") }, want: notifytest.Want{Code: "310000", Permanent: true, Auth: true}},
+		{name: "rate limit", plan: 429, want: notifytest.Want{Code: "130101", MinWait: dingtalk.RateLimitWait}},
+		{name: "rate limit with Retry-After", plan: 429, after: 5 * time.Second, want: notifytest.Want{Code: "130101", MinWait: 5 * time.Second}},
+		{name: "busy", plan: 502, want: notifytest.Want{Code: "-1"}},
+		{name: "malformed", plan: 400, want: notifytest.Want{Code: "40035", Permanent: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -80,23 +62,17 @@ func TestErrcodes(t *testing.T) {
 			if c.plan != 0 {
 				rcv.FailNext(1, c.plan, c.after)
 			}
-			srv := httptest.NewServer(rcv)
-			defer srv.Close()
-			ch := newChannel(t, srv.URL, secret)
-			if c.ch != nil {
-				ch = c.ch(srv.URL)
-			}
-			_, err := ch.Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
-			var de *notify.DeliveryError
-			if !errors.As(err, &de) || de.Code != c.code || de.Permanent != c.permanent || de.Auth != c.auth || de.RetryAfter < c.minWait {
-				t.Fatalf("err = %#v, want code %s permanent %v auth %v wait ≥ %v", err, c.code, c.permanent, c.auth, c.minWait)
-			}
+			err := notifytest.SendFailed(t, rcv, func(base string) notify.Channel {
+				if c.ch != nil {
+					return c.ch(base)
+				}
+				return newChannel(t, base, secret)
+			})
+			notifytest.AssertDeliveryError(t, err, c.want)
 			notifytest.AssertNoSecrets(t, "error", err.Error(), token, secret)
 		})
 	}
 }
-
-var moreRE = regexp.MustCompile(`(?:…and|另有) (\d+) (?:more|项)`)
 
 // A watch with 500 failed objects: the message fits DingTalk's 20,000 bytes and the
 // listed plus announced failures add up to 500.
@@ -106,12 +82,7 @@ func TestSizeLimit(t *testing.T) {
 		if len(m.Markdown.Text) > dingtalk.MaxMarkdownBytes {
 			t.Errorf("%s: %d bytes, limit %d", lang, len(m.Markdown.Text), dingtalk.MaxMarkdownBytes)
 		}
-		shown := strings.Count(m.Markdown.Text, "\n- ")
-		more := 0
-		for _, g := range moreRE.FindAllStringSubmatch(m.Markdown.Text, -1) {
-			k, _ := strconv.Atoi(g[1])
-			more += k
-		}
+		shown, more := notifytest.Listed(m.Markdown.Text)
 		if shown == 0 || shown+more != 500 {
 			t.Errorf("%s: %d listed + %d announced = %d, want 500", lang, shown, more, shown+more)
 		}

@@ -9,8 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,14 +53,7 @@ const (
 )
 
 // Channel is the Feishu bot channel.
-type Channel struct {
-	url     string
-	secret  string
-	client  *http.Client
-	lang    string
-	now     func() time.Time
-	secrets []string
-}
+type Channel struct{ r *hookhttp.Robot }
 
 var _ notify.Channel = (*Channel)(nil)
 
@@ -77,43 +68,34 @@ type Config struct {
 
 // New returns the channel.
 func New(cfg Config) (*Channel, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("feishu: webhook URL must be an absolute http(s) URL")
+	r, err := hookhttp.NewRobot(cfg.URL, "feishu: webhook URL", cfg.Secret, cfg.HTTPClient, cfg.Lang, cfg.Now, hookToken)
+	if err != nil {
+		return nil, err
 	}
-	c := &Channel{url: cfg.URL, secret: cfg.Secret, client: hookhttp.NoRedirects(cfg.HTTPClient), lang: cfg.Lang, now: cfg.Now}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	c.secrets = []string{cfg.URL}
+	return &Channel{r}, nil
+}
+
+// hookToken is the last segment of the hook path, when it is long enough to be one.
+func hookToken(u *url.URL) string {
 	if i := strings.LastIndexByte(u.Path, '/'); i >= 0 && len(u.Path)-i > 8 {
-		c.secrets = append(c.secrets, u.Path[i+1:]) // the hook token
+		return u.Path[i+1:]
 	}
-	if cfg.Secret != "" {
-		c.secrets = append(c.secrets, cfg.Secret)
-	}
-	return c, nil
+	return ""
 }
 
 // FromEnv builds the channel from CDNWATCH_FEISHU_WEBHOOK_URL (+ _SECRET); ok is false
 // when no URL is set.
 func FromEnv(getenv func(string) string, client *http.Client, lang string) (*Channel, bool, error) {
-	raw := strings.TrimSpace(getenv(EnvURL))
-	if raw == "" {
-		return nil, false, nil
-	}
-	c, err := New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client, Lang: lang})
-	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", EnvURL, err)
-	}
-	return c, true, nil
+	return hookhttp.FromEnv(getenv, EnvURL, EnvURL, func(raw string) (*Channel, error) {
+		return New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client, Lang: lang})
+	})
 }
 
 // Name implements notify.Channel.
 func (c *Channel) Name() string { return Name }
 
 // Secrets returns the strings that must never be logged.
-func (c *Channel) Secrets() []string { return c.secrets }
+func (c *Channel) Secrets() []string { return c.r.Secrets }
 
 // Message is the bot's request body: an interactive card, plus the signature fields.
 type Message struct {
@@ -199,68 +181,32 @@ func Sign(secret string, timestamp int64) string {
 
 // Send posts n. thread is passed through: webhook bots cannot thread.
 func (c *Channel) Send(ctx context.Context, n notify.Notice, thread string) (string, error) {
-	m := Render(n, c.lang)
-	if c.secret != "" {
-		ts := c.now().Unix()
-		m.Timestamp, m.Sign = strconv.FormatInt(ts, 10), Sign(c.secret, ts)
+	m := Render(n, c.r.Lang)
+	if c.r.Secret != "" {
+		ts := c.r.Now().Unix()
+		m.Timestamp, m.Sign = strconv.FormatInt(ts, 10), Sign(c.r.Secret, ts)
 	}
-	body, err := json.Marshal(m)
-	if err != nil {
-		return thread, &notify.DeliveryError{Channel: Name, Permanent: true, Err: err}
-	}
-	a, err := hookhttp.PostJSON(ctx, c.client, c.url, body, nil, c.secrets...)
-	if err != nil {
-		return thread, &notify.DeliveryError{Channel: Name, Err: err}
-	}
-	return thread, c.classify(a)
+	return thread, c.r.Send(ctx, Name, c.r.URL, m, c.classify)
 }
 
 // classify reads Feishu's code before the HTTP status: Feishu answers refusals with
 // HTTP 200 or 400 and a code, and a 400 carrying a rate-limit code is worth another
-// try. Codes not known to be temporary are permanent: retrying a refusal hop after hop
-// would keep the watch from ever finishing.
+// try; see hookhttp.ClassifyCode.
 func (c *Channel) classify(a *hookhttp.Answer) error {
-	var ans struct {
-		Code *int   `json:"code"`
-		Msg  string `json:"msg"`
-	}
-	if json.Unmarshal(a.Body, &ans) != nil || ans.Code == nil {
-		if de := hookhttp.StatusError(Name, a); de != nil {
-			return de
-		}
-		return &notify.DeliveryError{Channel: Name, Status: a.Status, Err: errors.New("answer without code")}
-	}
-	code := *ans.Code
-	if code == codeOK {
-		if de := hookhttp.StatusError(Name, a); de != nil {
-			return de
-		}
-		return nil
-	}
-	de := &notify.DeliveryError{Channel: Name, Status: a.Status, Code: strconv.Itoa(code), RetryAfter: a.RetryAfter}
-	msg := hookhttp.Snippet(ans.Msg, c.secrets...)
-	rateLimited := code == codeFrequency ||
-		(code == codeBadRequest && strings.Contains(strings.ToLower(ans.Msg), "too many request"))
+	return hookhttp.ClassifyCode(Name, "Feishu", a, &hookhttp.Code{}, c.r.Secrets, refusal)
+}
+
+// refusal reads the codes Feishu documents; msg is Feishu's message as sent.
+func refusal(code int, msg string) (hookhttp.Refusal, bool) {
 	switch {
-	case rateLimited:
-		if de.RetryAfter == 0 {
-			de.RetryAfter = RateLimitWait
-		}
-		de.Err = errors.New("rate limited (100 messages a minute, 5 a second per bot): " + msg)
+	case code == codeFrequency || (code == codeBadRequest && strings.Contains(strings.ToLower(msg), "too many request")):
+		return hookhttp.Refusal{Err: "rate limited (100 messages a minute, 5 a second per bot)", RateLimit: RateLimitWait}, true
 	case code == codeSign:
-		de.Permanent, de.Auth = true, true
-		de.Err = errors.New("signature refused (check " + EnvSecret + " and the clock): " + msg)
+		return hookhttp.Refusal{Permanent: true, Auth: true, Err: "signature refused (check " + EnvSecret + " and the clock)"}, true
 	case code == codeTokenInvalid, code == codeIP:
-		de.Permanent, de.Auth = true, true
-		de.Err = errors.New("Feishu refused this bot (" + EnvURL + "): " + msg)
+		return hookhttp.Refusal{Permanent: true, Auth: true, Err: "Feishu refused this bot (" + EnvURL + ")"}, true
 	case code == codeKeyword:
-		de.Permanent = true
-		de.Err = errors.New("the bot's keyword filter refused the message: " + msg)
-	case a.Status >= 500:
-		de.Err = errors.New(msg)
-	default:
-		de.Permanent = true
-		de.Err = errors.New("Feishu refused the message: " + msg)
+		return hookhttp.Refusal{Permanent: true, Err: "the bot's keyword filter refused the message"}, true
 	}
-	return de
+	return hookhttp.Refusal{}, false
 }

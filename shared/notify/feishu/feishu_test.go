@@ -2,14 +2,10 @@ package feishu_test
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"cdnwatch/shared/notify"
 	"cdnwatch/shared/notify/feishu"
@@ -21,31 +17,19 @@ const (
 	secret = "dV9sZWFrX21lX25vdF9mZWlzaHU"
 )
 
-type receiver struct{ *feishu.Receiver }
-
-func (r receiver) Received() []notifytest.Message {
-	var out []notifytest.Message
-	for _, t := range r.Texts() {
-		out = append(out, notifytest.Message{Text: t})
-	}
-	return out
-}
-
 func newChannel(t *testing.T, base, h, s string) *feishu.Channel {
 	t.Helper()
-	c, err := feishu.New(feishu.Config{URL: base + "/open-apis/bot/v2/hook/" + h, Secret: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return notifytest.Must(feishu.New(feishu.Config{URL: base + "/open-apis/bot/v2/hook/" + h, Secret: s}))(t)
 }
 
 func TestConformance(t *testing.T) {
 	notifytest.Run(t, notifytest.Harness{
-		Name:     feishu.Name,
-		New:      func(t *testing.T, base string) notify.Channel { return newChannel(t, base, hook, secret) },
-		Receiver: func(t *testing.T) notifytest.Receiver { return receiver{feishu.NewReceiver(nil, hook, secret)} },
-		Secrets:  []string{hook, secret},
+		Name: feishu.Name,
+		New:  func(t *testing.T, base string) notify.Channel { return newChannel(t, base, hook, secret) },
+		Receiver: func(t *testing.T) notifytest.Receiver {
+			return notifytest.FromTexts(feishu.NewReceiver(nil, hook, secret))
+		},
+		Secrets: []string{hook, secret},
 	})
 }
 
@@ -62,18 +46,14 @@ func TestCodes(t *testing.T) {
 		name      string
 		hook, sec string
 		plan      int
-		status    int
-		code      string
-		permanent bool
-		auth      bool
-		minWait   time.Duration
+		want      notifytest.Want
 	}{
-		{name: "wrong secret", sec: "wrong", status: 200, code: "19021", permanent: true, auth: true},
-		{name: "unknown hook", hook: "00000000-0000-0000-0000-000000000000", status: 200, code: "19001", permanent: true, auth: true},
+		{name: "wrong secret", sec: "wrong", want: notifytest.Want{Status: 200, Code: "19021", Permanent: true, Auth: true}},
+		{name: "unknown hook", hook: "00000000-0000-0000-0000-000000000000", want: notifytest.Want{Status: 200, Code: "19001", Permanent: true, Auth: true}},
 		// A 400 that carries a rate-limit code stays retryable.
-		{name: "frequency limited", plan: 429, status: 400, code: "11232", minWait: feishu.RateLimitWait},
-		{name: "bad request", plan: 400, status: 400, code: "9499", permanent: true},
-		{name: "gateway 502", plan: 502, status: 502},
+		{name: "frequency limited", plan: 429, want: notifytest.Want{Status: 400, Code: "11232", MinWait: feishu.RateLimitWait}},
+		{name: "bad request", plan: 400, want: notifytest.Want{Status: 400, Code: "9499", Permanent: true}},
+		{name: "gateway 502", plan: 502, want: notifytest.Want{Status: 502}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -81,8 +61,6 @@ func TestCodes(t *testing.T) {
 			if c.plan != 0 {
 				rcv.FailNext(1, c.plan, 0)
 			}
-			srv := httptest.NewServer(rcv)
-			defer srv.Close()
 			h, s := hook, secret
 			if c.hook != "" {
 				h = c.hook
@@ -90,11 +68,8 @@ func TestCodes(t *testing.T) {
 			if c.sec != "" {
 				s = c.sec
 			}
-			_, err := newChannel(t, srv.URL, h, s).Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
-			var de *notify.DeliveryError
-			if !errors.As(err, &de) || de.Status != c.status || de.Code != c.code || de.Permanent != c.permanent || de.Auth != c.auth || de.RetryAfter < c.minWait {
-				t.Fatalf("err = %#v, want status %d code %q permanent %v auth %v wait ≥ %v", err, c.status, c.code, c.permanent, c.auth, c.minWait)
-			}
+			err := notifytest.SendFailed(t, rcv, func(base string) notify.Channel { return newChannel(t, base, h, s) })
+			notifytest.AssertDeliveryError(t, err, c.want)
 			notifytest.AssertNoSecrets(t, "error", err.Error(), hook, secret, h)
 		})
 	}
@@ -110,8 +85,6 @@ func TestBadRequestTooManyIsRetryable(t *testing.T) {
 	}
 }
 
-var moreRE = regexp.MustCompile(`(?:…and|另有) (\d+) (?:more|项)`)
-
 // A watch with 500 failed objects: the encoded request fits 20 KB and the listed plus
 // announced failures add up to 500.
 func TestSizeLimit(t *testing.T) {
@@ -123,12 +96,7 @@ func TestSizeLimit(t *testing.T) {
 			t.Errorf("%s: body of %d bytes, limit %d", lang, len(b), feishu.MaxBodyBytes)
 		}
 		content := m.Card.Elements[0].Content
-		shown := strings.Count(content, "\n- ")
-		more := 0
-		for _, g := range moreRE.FindAllStringSubmatch(content, -1) {
-			k, _ := strconv.Atoi(g[1])
-			more += k
-		}
+		shown, more := notifytest.Listed(content)
 		if shown == 0 || shown+more != 500 {
 			t.Errorf("%s: %d listed + %d announced = %d, want 500", lang, shown, more, shown+more)
 		}

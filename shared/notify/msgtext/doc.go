@@ -151,42 +151,46 @@ type builder struct {
 func Title(n notify.Notice, tx *Texts) string { return builder{n: n, tx: tx}.title() }
 
 func (b builder) title() string {
-	n, tx := b.n, b.tx
-	var status string
+	return Status(b.n, b.tx) + " — " + Truncate(Subject(b.n, b.tx), MaxSubject)
+}
+
+// Status is the status word of n's title, in the language of tx.
+func Status(n notify.Notice, tx *Texts) string {
 	switch n.Kind {
 	case notify.TaskFailed:
-		status = plural(len(n.Failures)+n.FailuresOmitted, tx.TaskFailed, tx.TasksFailed)
+		return plural(len(n.Failures)+n.FailuresOmitted, tx.TaskFailed, tx.TasksFailed)
 	case notify.TaskUnknown:
-		status = plural(len(n.Failures)+n.FailuresOmitted, tx.TaskUnknown, tx.TasksUnknown)
+		return plural(len(n.Failures)+n.FailuresOmitted, tx.TaskUnknown, tx.TasksUnknown)
 	case notify.WatchFinished:
 		switch {
 		case n.Counts.Failed > 0:
-			status = tx.FinishedFailed
+			return tx.FinishedFailed
 		case n.Counts.Unknown > 0:
-			status = tx.FinishedUnknown
+			return tx.FinishedUnknown
 		default:
-			status = tx.Finished
+			return tx.Finished
 		}
 	case notify.WatchTimeout:
-		status = tx.TimedOut
+		return tx.TimedOut
 	case notify.Progress:
-		status = tx.InProgress
+		return tx.InProgress
 	case notify.SweepDigest:
-		status = tx.SweepDigest
+		return tx.SweepDigest
 	default:
-		status = string(n.Kind)
+		return string(n.Kind)
 	}
-	return status + " — " + Truncate(b.subject(), MaxSubject)
 }
 
-func (b builder) subject() string {
+// Subject is what n's title is about, untruncated: its label, else the provider of a
+// sweep digest, else its watch.
+func Subject(n notify.Notice, tx *Texts) string {
 	switch {
-	case b.n.Label != "":
-		return b.n.Label
-	case b.n.Kind == notify.SweepDigest:
-		return b.n.Provider
+	case n.Label != "":
+		return n.Label
+	case n.Kind == notify.SweepDigest:
+		return n.Provider
 	default:
-		return fmt.Sprintf(b.tx.WatchRef, b.n.WatchID)
+		return fmt.Sprintf(tx.WatchRef, n.WatchID)
 	}
 }
 
@@ -254,6 +258,10 @@ func DigestCounts(n notify.Notice, tx *Texts) string {
 	}, " · ")
 }
 
+// Lists returns the lists of n (failures, pending ids, running tasks), cut to the
+// presentation caps, in the language of tx.
+func Lists(n notify.Notice, tx *Texts) []List { return builder{n: n, tx: tx}.lists() }
+
 func (b builder) lists() []List {
 	n, tx := b.n, b.tx
 	var ls []List
@@ -302,14 +310,20 @@ func (b builder) failureList(titleFormat string, fs []notify.Failure, omitted in
 	return l
 }
 
-func (b builder) footer() []string {
-	n, tx := b.n, b.tx
+func (b builder) footer() []string { return Footer(b.n, b.tx, nil) }
+
+// Footer returns the parts of n's footer: its watch, its notice id (each cut to MaxID
+// and shown with id, nil: as is) and its time; its kind when it has none of them.
+func Footer(n notify.Notice, tx *Texts, id func(string) string) []string {
+	if id == nil {
+		id = func(s string) string { return s }
+	}
 	var parts []string
 	if n.WatchID != "" {
-		parts = append(parts, fmt.Sprintf(tx.WatchRef, Truncate(n.WatchID, MaxID)))
+		parts = append(parts, fmt.Sprintf(tx.WatchRef, id(Truncate(n.WatchID, MaxID))))
 	}
 	if n.ID != "" {
-		parts = append(parts, fmt.Sprintf(tx.NoticeRef, Truncate(n.ID, MaxID)))
+		parts = append(parts, fmt.Sprintf(tx.NoticeRef, id(Truncate(n.ID, MaxID))))
 	}
 	if !n.At.IsZero() {
 		parts = append(parts, n.At.UTC().Format("2006-01-02 15:04 UTC"))
@@ -320,15 +334,18 @@ func (b builder) footer() []string {
 	return parts
 }
 
-func (b builder) summary() string {
-	n := b.n
-	s := b.title() + ": "
+func (b builder) summary() string { return Summary(b.n, b.tx, b.title()) }
+
+// Summary is a one-line plain text of n after title: its counts, elapsed time or
+// window, and provider.
+func Summary(n notify.Notice, tx *Texts, title string) string {
+	s := title + ": "
 	if n.Kind == notify.SweepDigest {
-		s += DigestCounts(n, b.tx) + " (" + Window(n.WindowFrom, n.WindowTo) + ")"
+		s += DigestCounts(n, tx) + " (" + Window(n.WindowFrom, n.WindowTo) + ")"
 	} else {
-		s += Counts(n, b.tx)
+		s += Counts(n, tx)
 		if !n.Started.IsZero() && !n.At.IsZero() {
-			s += " " + fmt.Sprintf(b.tx.FallbackIn, Human(n.Elapsed()))
+			s += " " + fmt.Sprintf(tx.FallbackIn, Human(n.Elapsed()))
 		}
 	}
 	if n.Provider != "" {

@@ -48,11 +48,7 @@ func (r apiReceiver) Received() []notifytest.Message {
 
 func newBot(t *testing.T, base string) *slack.Bot {
 	t.Helper()
-	b, err := slack.NewBot(slack.BotConfig{Token: botToken, Channel: chanName, APIURL: base + apiPrefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return notifytest.Must(slack.NewBot(slack.BotConfig{Token: botToken, Channel: chanName, APIURL: base + apiPrefix}))(t)
 }
 
 func TestBotConformance(t *testing.T) {
@@ -272,12 +268,7 @@ func TestBotErrors(t *testing.T) {
 // An HTTP-date Retry-After makes slack-go fail without saying it was a 429; the bot
 // still reads the status and the wait.
 func TestBotRetryAfterHTTPDate(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
-		w.WriteHeader(http.StatusTooManyRequests)
-	}))
-	defer srv.Close()
-	_, err := newBot(t, srv.URL).Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
+	err := notifytest.SendFailed(t, notifytest.RetryAfterDate(90*time.Second), func(base string) notify.Channel { return newBot(t, base) })
 	var de *notify.DeliveryError
 	if !errors.As(err, &de) || de.Status != 429 || de.Permanent || de.RetryAfter < 80*time.Second {
 		t.Fatalf("err = %#v, want a temporary 429 with RetryAfter ≈ 90s", err)
@@ -285,18 +276,7 @@ func TestBotRetryAfterHTTPDate(t *testing.T) {
 }
 
 func TestBotTimeoutIsTemporary(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	defer cancel()
-	_, err := newBot(t, srv.URL).Send(ctx, notifytest.Notice(notify.TaskFailed), "")
+	_, err := notifytest.SendHanging(t, 50*time.Millisecond, func(base string) notify.Channel { return newBot(t, base) })
 	if err == nil || notify.IsPermanent(err) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a temporary deadline error", err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
-	"cdnwatch/shared/notify"
+	"cdnwatch/shared/notify/msgtext"
 )
 
 // list is one titled list in a message (failures, pending ids, running tasks). lines
@@ -19,66 +19,50 @@ type list struct {
 }
 
 func (r renderer) lists() []list {
-	n, tx := r.n, r.tx
 	var ls []list
-	if len(n.Failures) > 0 || n.FailuresOmitted > 0 {
-		title := tx.FailuresTitle
-		if n.Kind == notify.TaskUnknown {
-			title = tx.UnknownTitle
+	for _, ml := range msgtext.Lists(r.n, r.tx) {
+		l := list{title: ml.Title, extra: ml.Extra}
+		if ml.IDs {
+			l.lines = idLines(ml.Items)
+		} else {
+			for _, it := range ml.Items {
+				l.lines = append(l.lines, itemLine(it))
+			}
 		}
-		ls = append(ls, r.failureList(title, n.Failures, n.FailuresOmitted))
-	}
-	if n.Kind == notify.WatchTimeout && (len(n.Pending) > 0 || n.PendingOmitted > 0) {
-		ls = append(ls, pendingList(fmt.Sprintf(tx.PendingTitle, len(n.Pending)+n.PendingOmitted), n.Pending, n.PendingOmitted))
-	}
-	if n.Kind == notify.SweepDigest && len(n.Running) > 0 {
-		total := max(n.Counts.Pending, len(n.Running))
-		ls = append(ls, r.failureList(tx.RunningTitle, n.Running, total-len(n.Running)))
+		ls = append(ls, l)
 	}
 	return ls
 }
 
-// failureList lists objects as "• `id` `path` — reason".
-func (r renderer) failureList(titleFormat string, fs []notify.Failure, omitted int) list {
-	l := list{title: fmt.Sprintf(titleFormat, len(fs)+omitted), extra: omitted}
-	shown := fs[:min(len(fs), maxListed)]
-	l.extra += len(fs) - len(shown)
-	for _, f := range shown {
-		line := "• " + code(truncate(f.TaskID, maxID))
-		if f.Path != "" {
-			line += " " + code(truncate(f.Path, maxPath))
-		}
-		if f.Type != "" && f.Type != "file" {
-			line += " _(" + esc(f.Type) + ")_"
-		}
-		reason := f.Reason
-		if reason == "" && r.n.Kind != notify.SweepDigest {
-			reason = r.tx.NoReason
-		}
-		if reason != "" {
-			line += " — " + esc(truncate(reason, maxReason))
-		}
-		if f.Status == "unknown" && r.n.Kind != notify.TaskUnknown {
-			line += " _(" + esc(r.tx.UnknownStatus) + ")_"
-		}
-		l.lines = append(l.lines, line)
+// itemLine shows a failure or running task as "• `id` `path` _(type)_ — reason".
+func itemLine(it msgtext.Item) string {
+	line := "• " + code(it.ID)
+	if it.Path != "" {
+		line += " " + code(it.Path)
 	}
-	return l
+	if it.Type != "" {
+		line += " _(" + esc(it.Type) + ")_"
+	}
+	if it.Reason != "" {
+		line += " — " + esc(it.Reason)
+	}
+	if it.Flag != "" {
+		line += " _(" + esc(it.Flag) + ")_"
+	}
+	return line
 }
 
-// pendingList packs task ids a few per line: they are short and there may be many.
-func pendingList(title string, ids []string, omitted int) list {
-	l := list{title: title, extra: omitted}
-	shown := ids[:min(len(ids), maxPendingListed)]
-	l.extra += len(ids) - len(shown)
-	for i := 0; i < len(shown); i += idsPerLine {
+// idLines packs task ids a few per line: they are short and there may be many.
+func idLines(items []msgtext.Item) []string {
+	var lines []string
+	for i := 0; i < len(items); i += msgtext.IDsPerLine {
 		var codes []string
-		for _, id := range shown[i:min(i+idsPerLine, len(shown))] {
-			codes = append(codes, code(truncate(id, maxID)))
+		for _, it := range items[i:min(i+msgtext.IDsPerLine, len(items))] {
+			codes = append(codes, code(it.ID))
 		}
-		l.lines = append(l.lines, strings.Join(codes, ", "))
+		lines = append(lines, strings.Join(codes, ", "))
 	}
-	return l
+	return lines
 }
 
 // pack lays a list out as section blocks of at most MaxSectionText characters, using at
@@ -114,13 +98,7 @@ func pack(l list, budget int, tx *texts) []slackapi.Block {
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
 // truncate cuts s to at most n runes, marking the cut with "…".
-func truncate(s string, n int) string {
-	if runes(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+func truncate(s string, n int) string { return msgtext.Truncate(s, n) }
 
 // truncMrkdwn is truncate for escaped text: it does not leave half an entity ("&am").
 func truncMrkdwn(s string, n int) string {

@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"slices"
-	"strconv"
-	"sync"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
+
+	"cdnwatch/shared/notify/internal/fakehook"
 )
 
 // Receiver is a local stand-in for Slack's incoming-webhook endpoint: it checks messages
@@ -19,23 +17,13 @@ import (
 // error codes, can be told to fail, records every accepted message and prints it to a
 // writer the way a person would see it in Slack. Tests and `cdnwatch demo` use it.
 type Receiver struct {
-	mu       sync.Mutex
-	out      io.Writer
-	path     string
-	requests int
-	messages []slackapi.WebhookMessage
-	fail     failPlan
-}
-
-type failPlan struct {
-	n          int
-	status     int
-	code       string
-	retryAfter time.Duration
+	out  io.Writer
+	path string // guarded by base's lock
+	base fakehook.Base[slackapi.WebhookMessage]
 }
 
 // maxBody bounds a request body; Slack's own limit is far below it.
-const maxBody = 1 << 20
+const maxBody = fakehook.MaxBody
 
 // NewReceiver returns a receiver printing each accepted message to w (nil: print nothing).
 func NewReceiver(w io.Writer) *Receiver {
@@ -48,8 +36,8 @@ func NewReceiver(w io.Writer) *Receiver {
 // RequirePath makes the receiver answer 404 "no_service" to any other path, as Slack
 // does for an unknown hook; use it to give the hook a secret token path.
 func (r *Receiver) RequirePath(path string) *Receiver {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.base.Lock()
+	defer r.base.Unlock()
 	r.path = path
 	return r
 }
@@ -62,44 +50,30 @@ func (r *Receiver) FailNext(n, status int, retryAfter time.Duration) {
 
 // FailNextCode is FailNext with an explicit Slack error code ("channel_not_found").
 func (r *Receiver) FailNextCode(n, status int, code string, retryAfter time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.fail = failPlan{n: n, status: status, code: code, retryAfter: retryAfter}
+	r.base.FailNext(n, status, code, retryAfter)
 }
 
 // Messages returns the accepted messages, oldest first.
-func (r *Receiver) Messages() []slackapi.WebhookMessage {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.messages)
-}
+func (r *Receiver) Messages() []slackapi.WebhookMessage { return r.base.Items() }
 
 // Requests counts every request received, failed ones included.
-func (r *Receiver) Requests() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.requests
-}
+func (r *Receiver) Requests() int { return r.base.Requests() }
 
 // ServeHTTP implements the incoming-webhook endpoint.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.requests++
-	switch {
-	case req.Method != http.MethodPost:
+	r.base.Lock()
+	defer r.base.Unlock()
+	r.base.Count()
+	if req.Method != http.MethodPost {
 		answer(w, http.StatusMethodNotAllowed, "invalid_method")
 		return
-	case r.path != "" && req.URL.Path != r.path:
+	}
+	if r.path != "" && req.URL.Path != r.path {
 		answer(w, http.StatusNotFound, "no_service")
 		return
-	case r.fail.n > 0:
-		r.fail.n--
-		if r.fail.retryAfter > 0 {
-			secs := int(math.Ceil(r.fail.retryAfter.Seconds()))
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-		}
-		answer(w, r.fail.status, r.fail.code)
+	}
+	if status, code, ok := r.base.Failure(w); ok {
+		answer(w, status, code)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(req.Body, maxBody))
@@ -116,8 +90,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		answer(w, http.StatusBadRequest, code)
 		return
 	}
-	r.messages = append(r.messages, msg)
-	fmt.Fprint(r.out, Format(msg, fmt.Sprintf("slack · message %d", len(r.messages))))
+	n := r.base.Add(msg)
+	fmt.Fprint(r.out, Format(msg, fmt.Sprintf("slack · message %d", n)))
 	answer(w, http.StatusOK, "ok")
 }
 

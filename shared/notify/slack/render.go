@@ -3,11 +3,11 @@ package slack
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
 	"cdnwatch/shared/notify"
+	"cdnwatch/shared/notify/msgtext"
 )
 
 // Slack's Block Kit limits (https://api.slack.com/reference/block-kit). Render never
@@ -25,14 +25,9 @@ const (
 // Presentation choices: a message should be read at a glance, so lists are cut well
 // before Slack's limits; the count of what was left out is always shown.
 const (
-	maxListed        = 25  // failures / running tasks listed per message
-	maxPendingListed = 40  // pending ids listed in a timeout notice
-	idsPerLine       = 8   // pending ids per line
-	maxPath          = 200 // runes of an object path in a list line
-	maxReason        = 200 // runes of a failure reason
-	maxID            = 64  // runes of a task id
-	moreReserve      = 40  // room kept in a section for the "…and N more" line
-	progressCells    = 20  // width of the text progress bar
+	// The caps on lists (items listed, runes of an id, path or reason) are msgtext's,
+	// shared with the other chat channels.
+	moreReserve = 40 // room kept in a section for the "…and N more" line
 )
 
 // Render builds the Slack message for n in English. It is pure, so a Slack bot (or any
@@ -60,7 +55,7 @@ func (r renderer) message() slackapi.WebhookMessage {
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(progressBar(n.Progress)), nil, nil))
 	}
 	if n.Kind == notify.WatchTimeout {
-		note := fmt.Sprintf(tx.TimeoutNote, human(n.Elapsed()), n.Counts.Pending)
+		note := fmt.Sprintf(tx.TimeoutNote, msgtext.Human(n.Elapsed()), n.Counts.Pending)
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(esc(note)), nil, nil))
 	}
 	if n.NoFailedState && n.Kind != notify.SweepDigest {
@@ -85,45 +80,10 @@ func (r renderer) message() slackapi.WebhookMessage {
 	}
 }
 
-// title is the header: status word, then what the watch is about.
+// title is the header: status word, then what the watch is about (not cut: the header
+// block is cut as a whole).
 func (r renderer) title() string {
-	n, tx := r.n, r.tx
-	var status string
-	switch n.Kind {
-	case notify.TaskFailed:
-		status = plural(len(n.Failures)+n.FailuresOmitted, tx.TaskFailed, tx.TasksFailed)
-	case notify.TaskUnknown:
-		status = plural(len(n.Failures)+n.FailuresOmitted, tx.TaskUnknown, tx.TasksUnknown)
-	case notify.WatchFinished:
-		switch {
-		case n.Counts.Failed > 0:
-			status = tx.FinishedFailed
-		case n.Counts.Unknown > 0:
-			status = tx.FinishedUnknown
-		default:
-			status = tx.Finished
-		}
-	case notify.WatchTimeout:
-		status = tx.TimedOut
-	case notify.Progress:
-		status = tx.InProgress
-	case notify.SweepDigest:
-		status = tx.SweepDigest
-	default:
-		status = string(n.Kind)
-	}
-	return status + " — " + r.subject()
-}
-
-func (r renderer) subject() string {
-	switch {
-	case r.n.Label != "":
-		return r.n.Label
-	case r.n.Kind == notify.SweepDigest:
-		return r.n.Provider
-	default:
-		return fmt.Sprintf(r.tx.WatchRef, r.n.WatchID)
-	}
+	return msgtext.Status(r.n, r.tx) + " — " + msgtext.Subject(r.n, r.tx)
 }
 
 func (r renderer) fields() []*slackapi.TextBlockObject {
@@ -133,118 +93,32 @@ func (r renderer) fields() []*slackapi.TextBlockObject {
 	}
 	fs := []*slackapi.TextBlockObject{field(tx.Provider, code(n.Provider))}
 	if n.Kind == notify.SweepDigest {
-		fs = append(fs, field(tx.Window, esc(window(n.WindowFrom, n.WindowTo))))
-		fs = append(fs, field(tx.Tasks, esc(r.digestCounts())))
+		fs = append(fs, field(tx.Window, esc(msgtext.Window(n.WindowFrom, n.WindowTo))))
+		fs = append(fs, field(tx.Tasks, esc(msgtext.DigestCounts(n, tx))))
 		return fs
 	}
 	if !n.Started.IsZero() && !n.At.IsZero() {
-		fs = append(fs, field(tx.Elapsed, esc(human(n.Elapsed()))))
+		fs = append(fs, field(tx.Elapsed, esc(msgtext.Human(n.Elapsed()))))
 	}
-	fs = append(fs, field(tx.Tasks, esc(r.counts())))
+	fs = append(fs, field(tx.Tasks, esc(msgtext.Counts(n, tx))))
 	return fs
 }
 
-// counts reads "17 complete · 2 failed · 1 unknown · 3 pending, of 23". Failed is shown
-// even at zero (it is the number people look for) unless the provider has no failed
-// state; unknown and pending only when there are some.
-func (r renderer) counts() string {
-	c, tx := r.n.Counts, r.tx
-	parts := []string{fmt.Sprintf(tx.Complete, c.Complete)}
-	if c.Failed > 0 || !r.n.NoFailedState {
-		parts = append(parts, fmt.Sprintf(tx.Failed, c.Failed))
-	}
-	if c.Unknown > 0 {
-		parts = append(parts, fmt.Sprintf(tx.Unknown, c.Unknown))
-	}
-	if c.Pending > 0 {
-		parts = append(parts, fmt.Sprintf(tx.Pending, c.Pending))
-	}
-	return strings.Join(parts, " · ") + ", " + fmt.Sprintf(tx.OfTotal, c.Total)
-}
-
-// digestCounts: for sweep.digest, Counts.Complete/Failed are the window's finished tasks
-// and Counts.Pending those still running after settle.
-func (r renderer) digestCounts() string {
-	c, tx := r.n.Counts, r.tx
-	return strings.Join([]string{
-		fmt.Sprintf(tx.Completed, c.Complete),
-		fmt.Sprintf(tx.Failed, c.Failed),
-		fmt.Sprintf(tx.StillRunning, max(c.Pending, len(r.n.Running))),
-	}, " · ")
-}
-
 func (r renderer) footer() slackapi.Block {
-	n, tx := r.n, r.tx
-	var parts []string
-	if n.WatchID != "" {
-		parts = append(parts, fmt.Sprintf(tx.WatchRef, code(truncate(n.WatchID, maxID))))
-	}
-	if n.ID != "" {
-		parts = append(parts, fmt.Sprintf(tx.NoticeRef, code(truncate(n.ID, maxID))))
-	}
-	if !n.At.IsZero() {
-		parts = append(parts, n.At.UTC().Format("2006-01-02 15:04 UTC"))
-	}
-	if len(parts) == 0 {
-		parts = append(parts, string(n.Kind))
-	}
+	parts := msgtext.Footer(r.n, r.tx, code)
 	return slackapi.NewContextBlock("", mrkdwn(truncMrkdwn(strings.Join(parts, " · "), MaxContextText)))
 }
 
 // fallback is the plain `text` Slack shows in notifications and where blocks cannot be
 // displayed: the header plus the counts.
 func (r renderer) fallback() string {
-	n := r.n
-	s := r.title() + ": "
-	if n.Kind == notify.SweepDigest {
-		s += r.digestCounts() + " (" + window(n.WindowFrom, n.WindowTo) + ")"
-	} else {
-		s += r.counts()
-		if !n.Started.IsZero() && !n.At.IsZero() {
-			s += " " + fmt.Sprintf(r.tx.FallbackIn, human(n.Elapsed()))
-		}
-	}
-	if n.Provider != "" {
-		s += " · " + n.Provider
-	}
-	return esc(truncate(s, MaxSectionText))
+	return esc(truncate(msgtext.Summary(r.n, r.tx, r.title()), MaxSectionText))
 }
 
-// human prints a duration the way people say it: "4m12s", "2h0m5s", "0s".
-func human(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	return d.Round(time.Second).String()
-}
-
-func window(from, to time.Time) string {
-	if from.IsZero() {
-		return ""
-	}
-	from, to = from.UTC(), to.UTC()
-	end := to.Format("15:04")
-	if to.YearDay() != from.YearDay() || to.Year() != from.Year() {
-		end = to.Format("2006-01-02 15:04")
-	}
-	return from.Format("2006-01-02 15:04") + "–" + end + " UTC"
-}
-
-// progressBar draws "`[████████░░░░░░░░░░░░]` 41.5%".
+// progressBar draws "`[████████░░░░░░░░░░░░]` *41.5%*".
 func progressBar(pct float64) string {
-	pct = min(max(pct, 0), 100)
-	full := int(pct / 100 * progressCells)
-	bar := strings.Repeat("█", full) + strings.Repeat("░", progressCells-full)
-	num := fmt.Sprintf("%.1f", pct)
-	num = strings.TrimSuffix(num, ".0")
-	return "`[" + bar + "]` *" + num + "%*"
-}
-
-func plural(count int, one, many string) string {
-	if count > 1 {
-		return many
-	}
-	return one
+	bar, percent := msgtext.Bar(pct)
+	return "`" + bar + "` *" + percent + "*"
 }
 
 func plain(s string) *slackapi.TextBlockObject {

@@ -5,9 +5,10 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"cdnwatch/shared/notify/internal/hookhttp"
 )
 
 // maxErrorBody bounds how much of an error response is read: Slack answers with a short
@@ -50,7 +51,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.last = &response{
 		status:     resp.StatusCode,
 		code:       slackCode(body),
-		retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now()),
+		retryAfter: hookhttp.ParseRetryAfter(resp.Header.Get("Retry-After"), now()),
 	}
 	return resp, nil
 }
@@ -65,19 +66,4 @@ func slackCode(body []byte) string {
 		return s
 	}
 	return ""
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		return max(time.Duration(secs)*time.Second, 0)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0)
-	}
-	return 0
 }

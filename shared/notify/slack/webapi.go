@@ -4,15 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
+
+	"cdnwatch/shared/notify/internal/fakehook"
 )
 
 // WebAPI is a local stand-in for the two Slack Web API methods the bot uses,
@@ -22,15 +21,13 @@ import (
 // HTTP 429 with Retry-After when told to rate-limit. It records every message with its
 // edits and prints each post and edit like Receiver does.
 type WebAPI struct {
-	mu       sync.Mutex
+	base     fakehook.State // its lock guards the fields below too
 	out      io.Writer
 	token    string
 	channels map[string]string // name or id → id
 	members  map[string]bool   // channel ids the bot is in
-	requests int
 	nextTS   int64
 	messages []*APIMessage
-	fail     failPlan
 }
 
 // APIMessage is one message as the fake Slack keeps it.
@@ -61,8 +58,8 @@ func NewWebAPI(w io.Writer, token, name, chID string) *WebAPI {
 
 // AddChannel makes another channel known; member says whether the bot is in it.
 func (a *WebAPI) AddChannel(name, chID string, member bool) *WebAPI {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.base.Lock()
+	defer a.base.Unlock()
 	a.channels[name], a.channels["#"+name], a.channels[chID] = chID, chID, chID
 	a.members[chID] = member
 	return a
@@ -95,22 +92,16 @@ func (a *WebAPI) FailNext(n, status int, retryAfter time.Duration) {
 // FailNextCode makes the next n requests fail with an explicit Slack error code. A status
 // below 500 other than 429 is sent as HTTP 200, as Slack does.
 func (a *WebAPI) FailNextCode(n, status int, code string, retryAfter time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.fail = failPlan{n: n, status: status, code: code, retryAfter: retryAfter}
+	a.base.FailNext(n, status, code, retryAfter)
 }
 
 // Requests counts every request, failed ones included.
-func (a *WebAPI) Requests() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.requests
-}
+func (a *WebAPI) Requests() int { return a.base.Requests() }
 
 // Messages returns copies of the messages, in posting order.
 func (a *WebAPI) Messages() []APIMessage {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.base.Lock()
+	defer a.base.Unlock()
 	out := make([]APIMessage, len(a.messages))
 	for i, m := range a.messages {
 		out[i] = *m
@@ -120,24 +111,19 @@ func (a *WebAPI) Messages() []APIMessage {
 
 // ServeHTTP implements /api/chat.postMessage and /api/chat.update.
 func (a *WebAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.requests++
+	a.base.Lock()
+	defer a.base.Unlock()
+	a.base.Count()
 	method := strings.TrimPrefix(req.URL.Path, "/api/")
 	if req.Method != http.MethodPost || (method != "chat.postMessage" && method != "chat.update") {
 		apiAnswer(w, http.StatusNotFound, map[string]any{"ok": false, "error": "unknown_method"})
 		return
 	}
-	if a.fail.n > 0 {
-		a.fail.n--
-		status := a.fail.status
-		if a.fail.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(a.fail.retryAfter.Seconds()))))
-		}
+	if status, code, ok := a.base.Failure(w); ok {
 		if status < 500 && status != http.StatusTooManyRequests {
 			status = http.StatusOK
 		}
-		apiAnswer(w, status, map[string]any{"ok": false, "error": a.fail.code})
+		apiAnswer(w, status, map[string]any{"ok": false, "error": code})
 		return
 	}
 	req.Body = http.MaxBytesReader(w, req.Body, maxBody)
@@ -214,8 +200,8 @@ func (a *WebAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // DeleteMessage removes a message, as a person deleting it in Slack would.
 func (a *WebAPI) DeleteMessage(ts string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.base.Lock()
+	defer a.base.Unlock()
 	a.messages = slices.DeleteFunc(a.messages, func(m *APIMessage) bool { return m.TS == ts })
 }
 

@@ -34,11 +34,7 @@ func (r receiver) Received() []notifytest.Message {
 
 func newChannel(t *testing.T, base string) *slack.Webhook {
 	t.Helper()
-	w, err := slack.New(base + hookPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return notifytest.Must(slack.New(base + hookPath))(t)
 }
 
 func TestConformance(t *testing.T) {
@@ -118,12 +114,7 @@ func TestErrorClassification(t *testing.T) {
 
 // slack-go fails on a Retry-After given as an HTTP date; the recorder still reads it.
 func TestRetryAfterHTTPDate(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
-		w.WriteHeader(http.StatusTooManyRequests)
-	}))
-	defer srv.Close()
-	_, err := newChannel(t, srv.URL).Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
+	err := notifytest.SendFailed(t, notifytest.RetryAfterDate(90*time.Second), func(base string) notify.Channel { return newChannel(t, base) })
 	var de *notify.DeliveryError
 	if !errors.As(err, &de) || de.Status != 429 || de.RetryAfter < 80*time.Second || de.RetryAfter > 91*time.Second {
 		t.Fatalf("err = %#v, want 429 with RetryAfter ≈ 90s", err)
@@ -131,24 +122,13 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 }
 
 func TestTimeoutIsTemporaryAndRedacted(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	defer cancel()
-	_, err := newChannel(t, srv.URL).Send(ctx, notifytest.Notice(notify.TaskFailed), "")
+	url, err := notifytest.SendHanging(t, 50*time.Millisecond, func(base string) notify.Channel { return newChannel(t, base) })
 	if err == nil || notify.IsPermanent(err) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a temporary error that is context.DeadlineExceeded", err)
 	}
 	notifytest.AssertNoSecrets(t, "timeout error", err.Error(), hookToken, hookPath)
-	if !strings.Contains(err.Error(), srv.URL) {
-		t.Errorf("error %q should still name the host %s", err, srv.URL)
+	if !strings.Contains(err.Error(), url) {
+		t.Errorf("error %q should still name the host %s", err, url)
 	}
 }
 

@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"cdnwatch/shared/notify/internal/fakehook"
 )
 
 // Tolerance is the clock skew a Receiver accepts on webhook-timestamp, as the Standard
@@ -23,18 +22,12 @@ const Tolerance = 5 * time.Minute
 // receivers to (answering 2xx so the sender stops), can be told to fail, and prints each
 // accepted body.
 type Receiver struct {
-	mu       sync.Mutex
-	out      io.Writer
-	key      []byte
-	now      func() time.Time
-	requests int
-	seen     map[string]bool
-	dups     int
-	received []Delivery
-	fail     struct {
-		n, status  int
-		retryAfter time.Duration
-	}
+	out  io.Writer
+	key  []byte
+	now  func() time.Time
+	base fakehook.Base[Delivery]
+	seen map[string]bool // guarded by base's lock, as is dups
+	dups int
 }
 
 // Delivery is one accepted request.
@@ -63,48 +56,33 @@ func NewReceiver(w io.Writer, secret string) (*Receiver, error) {
 
 // FailNext makes the next n requests answer status (with Retry-After when > 0).
 func (r *Receiver) FailNext(n, status int, retryAfter time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.fail.n, r.fail.status, r.fail.retryAfter = n, status, retryAfter
+	r.base.FailNext(n, status, "", retryAfter)
 }
 
 // Deliveries returns the accepted, non-duplicate deliveries, oldest first.
-func (r *Receiver) Deliveries() []Delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.received)
-}
+func (r *Receiver) Deliveries() []Delivery { return r.base.Items() }
 
 // Duplicates counts verified requests dropped because their webhook-id was seen.
 func (r *Receiver) Duplicates() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.base.Lock()
+	defer r.base.Unlock()
 	return r.dups
 }
 
 // Requests counts every request.
-func (r *Receiver) Requests() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.requests
-}
+func (r *Receiver) Requests() int { return r.base.Requests() }
 
 // ServeHTTP verifies and records one delivery.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.requests++
-	if r.fail.n > 0 {
-		r.fail.n--
-		if r.fail.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(r.fail.retryAfter.Seconds()))))
-		}
-		http.Error(w, http.StatusText(r.fail.status), r.fail.status)
+	r.base.Lock()
+	defer r.base.Unlock()
+	r.base.Count()
+	if status, _, ok := r.base.Failure(w); ok {
+		http.Error(w, http.StatusText(status), status)
 		return
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 1<<20))
-	if err != nil || req.Method != http.MethodPost {
-		http.Error(w, "bad request", http.StatusBadRequest)
+	raw, ok := fakehook.ReadPost(w, req)
+	if !ok {
 		return
 	}
 	id, ts := req.Header.Get("webhook-id"), req.Header.Get("webhook-timestamp")
@@ -131,7 +109,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.seen[id] = true
-	r.received = append(r.received, Delivery{ID: id, Body: b, Raw: raw})
+	r.base.Add(Delivery{ID: id, Body: b, Raw: raw})
 	fmt.Fprintf(r.out, "POST webhook · webhook-id: %s · webhook-timestamp: %s\n%s\n", id, ts, indent(raw))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -59,9 +59,9 @@ type Config struct {
 
 // New returns the channel. Neither the URL nor the secret is ever quoted in an error.
 func New(cfg Config) (*Channel, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("webhook: URL must be an absolute http(s) URL")
+	u, err := hookhttp.ParseURL(cfg.URL, "webhook: URL")
+	if err != nil {
+		return nil, err
 	}
 	c := &Channel{url: cfg.URL, client: hookhttp.NoRedirects(cfg.HTTPClient), now: cfg.Now}
 	c.secrets = urlSecrets(u, cfg.URL)
@@ -98,15 +98,9 @@ func DecodeSecret(secret string) ([]byte, error) {
 // FromEnv builds the channel from CDNWATCH_WEBHOOK_URL and CDNWATCH_WEBHOOK_SECRET; ok
 // is false when no URL is set.
 func FromEnv(getenv func(string) string, client *http.Client) (c *Channel, ok bool, err error) {
-	raw := strings.TrimSpace(getenv(EnvURL))
-	if raw == "" {
-		return nil, false, nil
-	}
-	c, err = New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client})
-	if err != nil {
-		return nil, false, fmt.Errorf("%s / %s: %w", EnvURL, EnvSecret, err)
-	}
-	return c, true, nil
+	return hookhttp.FromEnv(getenv, EnvURL, EnvURL+" / "+EnvSecret, func(raw string) (*Channel, error) {
+		return New(Config{URL: raw, Secret: strings.TrimSpace(getenv(EnvSecret)), HTTPClient: client})
+	})
 }
 
 // Name implements notify.Channel.

@@ -37,20 +37,12 @@ func (r receiver) Received() []notifytest.Message {
 
 func newReceiver(t *testing.T, secret string) *webhook.Receiver {
 	t.Helper()
-	r, err := webhook.NewReceiver(nil, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return notifytest.Must(webhook.NewReceiver(nil, secret))(t)
 }
 
 func newChannel(t *testing.T, url, secret string) *webhook.Channel {
 	t.Helper()
-	c, err := webhook.New(webhook.Config{URL: url, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return notifytest.Must(webhook.New(webhook.Config{URL: url, Secret: secret}))(t)
 }
 
 func TestConformance(t *testing.T) {

@@ -4,12 +4,8 @@ package wecom
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,46 +40,32 @@ const (
 )
 
 // Channel is the WeCom robot channel.
-type Channel struct {
-	url     string
-	client  *http.Client
-	lang    string
-	secrets []string
-}
+type Channel struct{ r *hookhttp.Robot }
 
 var _ notify.Channel = (*Channel)(nil)
 
 // New returns the channel posting to webhookURL (…/cgi-bin/webhook/send?key=…).
 func New(webhookURL string, client *http.Client, lang string) (*Channel, error) {
-	u, err := url.Parse(webhookURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("wecom: webhook URL must be an absolute http(s) URL")
+	r, err := hookhttp.NewRobot(webhookURL, "wecom: webhook URL", "", client, lang, nil,
+		func(u *url.URL) string { return u.Query().Get("key") })
+	if err != nil {
+		return nil, err
 	}
-	c := &Channel{url: webhookURL, client: hookhttp.NoRedirects(client), lang: lang, secrets: []string{webhookURL}}
-	if key := u.Query().Get("key"); key != "" {
-		c.secrets = append(c.secrets, key)
-	}
-	return c, nil
+	return &Channel{r}, nil
 }
 
 // FromEnv builds the channel from CDNWATCH_WECOM_WEBHOOK_URL; ok is false when unset.
 func FromEnv(getenv func(string) string, client *http.Client, lang string) (*Channel, bool, error) {
-	raw := strings.TrimSpace(getenv(EnvURL))
-	if raw == "" {
-		return nil, false, nil
-	}
-	c, err := New(raw, client, lang)
-	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", EnvURL, err)
-	}
-	return c, true, nil
+	return hookhttp.FromEnv(getenv, EnvURL, EnvURL, func(raw string) (*Channel, error) {
+		return New(raw, client, lang)
+	})
 }
 
 // Name implements notify.Channel.
 func (c *Channel) Name() string { return Name }
 
 // Secrets returns the strings that must never be logged.
-func (c *Channel) Secrets() []string { return c.secrets }
+func (c *Channel) Secrets() []string { return c.r.Secrets }
 
 // Message is the robot's markdown message.
 type Message struct {
@@ -122,58 +104,24 @@ func Render(n notify.Notice, lang string) Message {
 
 // Send posts n. thread is passed through: robots have no threads.
 func (c *Channel) Send(ctx context.Context, n notify.Notice, thread string) (string, error) {
-	body, err := json.Marshal(Render(n, c.lang))
-	if err != nil {
-		return thread, &notify.DeliveryError{Channel: Name, Permanent: true, Err: err}
-	}
-	a, err := hookhttp.PostJSON(ctx, c.client, c.url, body, nil, c.secrets...)
-	if err != nil {
-		return thread, &notify.DeliveryError{Channel: Name, Err: err}
-	}
-	return thread, c.classify(a)
+	return thread, c.r.Send(ctx, Name, c.r.URL, Render(n, c.r.Lang), c.classify)
 }
 
 // classify reads WeCom's errcode, which says more than the HTTP status (WeCom answers
-// refusals with HTTP 200). Codes not known to be temporary are permanent: retrying a
-// refusal hop after hop would keep the watch from ever finishing.
+// refusals with HTTP 200); see hookhttp.ClassifyCode.
 func (c *Channel) classify(a *hookhttp.Answer) error {
-	var ans struct {
-		ErrCode *int   `json:"errcode"`
-		ErrMsg  string `json:"errmsg"`
-	}
-	if json.Unmarshal(a.Body, &ans) != nil || ans.ErrCode == nil {
-		if de := hookhttp.StatusError(Name, a); de != nil {
-			return de
-		}
-		return &notify.DeliveryError{Channel: Name, Status: a.Status, Err: errors.New("answer without errcode")}
-	}
-	code := *ans.ErrCode
-	if code == codeOK {
-		if de := hookhttp.StatusError(Name, a); de != nil {
-			return de
-		}
-		return nil
-	}
-	de := &notify.DeliveryError{Channel: Name, Status: a.Status, Code: strconv.Itoa(code), RetryAfter: a.RetryAfter}
-	msg := hookhttp.Snippet(ans.ErrMsg, c.secrets...)
+	return hookhttp.ClassifyCode(Name, "WeCom", a, &hookhttp.ErrCode{}, c.r.Secrets, refusal)
+}
+
+// refusal reads the errcodes WeCom documents.
+func refusal(code int, _ string) (hookhttp.Refusal, bool) {
 	switch code {
 	case codeBusy:
-		de.Err = errors.New("WeCom is busy: " + msg)
+		return hookhttp.Refusal{Err: "WeCom is busy"}, true
 	case codeFreqLimit:
-		if de.RetryAfter == 0 {
-			de.RetryAfter = RateLimitWait
-		}
-		de.Err = errors.New("rate limited (20 messages a minute per robot): " + msg)
+		return hookhttp.Refusal{Err: "rate limited (20 messages a minute per robot)", RateLimit: RateLimitWait}, true
 	case codeBadWebhook:
-		de.Permanent, de.Auth = true, true
-		de.Err = errors.New("WeCom does not know this robot key (" + EnvURL + "; robot removed?): " + msg)
-	default:
-		if a.Status >= 500 {
-			de.Err = errors.New(msg)
-			break
-		}
-		de.Permanent = true
-		de.Err = errors.New("WeCom refused the message: " + msg)
+		return hookhttp.Refusal{Permanent: true, Auth: true, Err: "WeCom does not know this robot key (" + EnvURL + "; robot removed?)"}, true
 	}
-	return de
+	return hookhttp.Refusal{}, false
 }

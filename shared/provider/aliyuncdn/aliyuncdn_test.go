@@ -95,29 +95,14 @@ func TestInvalidTimeMakesOnlyOldIDsUnknown(t *testing.T) {
 // Dropped connections and a load balancer's HTML error page are retried by the SDK, and
 // reported as unavailable when they persist.
 func TestTransportFailuresRetried(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		fail func(w http.ResponseWriter)
-	}{
-		{"ConnectionDropped", func(w http.ResponseWriter) {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-		}},
-		{"HTMLGatewayPage", func(w http.ResponseWriter) {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusBadGateway)
-			w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
-		}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range providertest.TransportFailures {
+		t.Run(tt.Name, func(t *testing.T) {
 			var failures atomic.Int64
 			failures.Store(2)
 			f := newFixture(t, func(f *fixture, next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if failures.Add(-1) >= 0 {
-						tt.fail(w)
+						tt.Fail(w)
 						return
 					}
 					next.ServeHTTP(w, r)
@@ -144,34 +129,7 @@ func TestTransportFailuresRetried(t *testing.T) {
 // environment variables work, and their absence is a clear auth error.
 func TestDefaultCredentialChain(t *testing.T) {
 	isolateChain(t)
-	sim := cdnsim.New(cdnsim.Options{AccessKeyID: keyID, AccessKeySecret: secret})
-	srv := httptest.NewServer(sim.Handler(Name))
-	defer srv.Close()
-	id := sim.AddTask(Name, cdnsim.Task{Objects: []cdnsim.Object{{Path: "p", Type: cdnsim.TypeFile, Duration: time.Minute}}})
-
-	c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Query(context.Background(), []string{id})
-	if provider.KindOf(err) != provider.KindAuth || !provider.Refused(err) ||
-		!strings.Contains(err.Error(), "ALIBABA_CLOUD_ACCESS_KEY_ID") || !strings.Contains(err.Error(), "ALIBABA_CLOUD_ACCESS_KEY_SECRET") {
-		t.Errorf("no credentials: %v (kind %s); want an auth error naming the variables", err, provider.KindOf(err))
-	}
-	if st := sim.Stats(Name); st.Calls != 0 {
-		t.Errorf("%d calls made without credentials", st.Calls)
-	}
-
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", keyID)
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
-	c, err = provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.Query(context.Background(), []string{id})
-	if err != nil || res[id].Status == provider.Unknown {
-		t.Errorf("credentials from the environment: %v, %+v", err, res[id])
-	}
+	providertest.CheckEnvCredentials(t, Name, keyID, secret, "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
 }
 
 // isolateChain keeps the default chain from finding the machine's own credentials.

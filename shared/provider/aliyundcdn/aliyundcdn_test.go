@@ -29,23 +29,8 @@ func TestPollThousand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 3 s")
 	}
-	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "k", AccessKeySecret: "s-secret"})
-	srv := httptest.NewServer(sim.Handler(Name))
-	defer srv.Close()
-	ids := sim.Populate(Name, cdnsim.Population{Count: 1000})
-	c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL,
-		Credentials: &provider.Credentials{AccessKeyID: "k", AccessKeySecret: "s-secret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls, elapsed, err := providertest.MeasurePollRate(context.Background(), c, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("1000 ids: %d calls in %v; simulator saw %+v", calls, elapsed, sim.Stats(Name))
-	if calls != 100 || sim.Stats(Name).Throttled != 0 {
-		t.Errorf("%d calls, %d throttled; want 100, none", calls, sim.Stats(Name).Throttled)
-	}
+	providertest.CheckPollRate(t, providertest.PollRate{Provider: Name, Sim: cdnsim.Options{AccessKeyID: "k", AccessKeySecret: "s-secret"},
+		Population: cdnsim.Population{Count: 1000}, WantCalls: 100})
 }
 
 // The call reaches the DCDN action and version, not CDN's: the simulator's DCDN API

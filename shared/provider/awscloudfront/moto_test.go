@@ -2,10 +2,6 @@ package awscloudfront
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
+	"cdnwatch/shared/internal/mototest"
 	"cdnwatch/shared/provider"
 )
 
@@ -32,21 +29,7 @@ func TestMoto(t *testing.T) {
 	url := startMoto(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	sdk := cloudfront.New(cloudfront.Options{Region: Region, BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAMOTOTEST", "moto-secret-value", "")})
-	dist, err := sdk.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
-		CallerReference: aws.String("cdnwatch-moto"), Comment: aws.String("cdnwatch test"), Enabled: aws.Bool(true),
-		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
-			Id: aws.String("origin"), DomainName: aws.String("origin.example.com"),
-			CustomOriginConfig: &types.CustomOriginConfig{HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
-				OriginProtocolPolicy: types.OriginProtocolPolicyHttpOnly}}}},
-		DefaultCacheBehavior: &types.DefaultCacheBehavior{TargetOriginId: aws.String("origin"),
-			ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll},
-	}})
-	if err != nil {
-		t.Fatalf("create distribution on moto: %v", err)
-	}
-	distID := aws.ToString(dist.Distribution.Id)
+	sdk, distID := motoDistribution(ctx, t, url, "cdnwatch-moto", "cdnwatch test")
 	paths := []string{"/index.html", "/assets/*"}
 	inv, err := sdk.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{DistributionId: aws.String(distID),
 		InvalidationBatch: &types.InvalidationBatch{CallerReference: aws.String("deploy-1"),
@@ -109,33 +92,27 @@ func TestMoto(t *testing.T) {
 	})
 }
 
-// startMoto runs moto_server on 127.0.0.1 with a free port, for this test only.
-func startMoto(t *testing.T) string {
+// startMoto runs moto_server for this test (mototest.Start); without it the test is
+// skipped, and the CloudFront driver is verified against cdnsim only.
+func startMoto(t *testing.T) string { return mototest.Start(t) }
+
+// motoDistribution returns a CloudFront client for moto at url and the id of a new
+// distribution on it (callerRef and comment tell it apart).
+func motoDistribution(ctx context.Context, t *testing.T, url, callerRef, comment string) (*cloudfront.Client, string) {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
+	sdk := cloudfront.New(cloudfront.Options{Region: Region, BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAMOTOTEST", "moto-secret-value", "")})
+	dist, err := sdk.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
+		CallerReference: aws.String(callerRef), Comment: aws.String(comment), Enabled: aws.Bool(true),
+		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
+			Id: aws.String("origin"), DomainName: aws.String("origin.example.com"),
+			CustomOriginConfig: &types.CustomOriginConfig{HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
+				OriginProtocolPolicy: types.OriginProtocolPolicyHttpOnly}}}},
+		DefaultCacheBehavior: &types.DefaultCacheBehavior{TargetOriginId: aws.String("origin"),
+			ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll},
+	}})
 	if err != nil {
-		t.Skip("moto_server is not on PATH (pip install 'moto[server]'); the CloudFront driver is then verified against cdnsim only")
+		t.Fatalf("create distribution on moto: %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start: %v", err)
-		}
-	}
+	return sdk, aws.ToString(dist.Distribution.Id)
 }

@@ -32,23 +32,8 @@ func TestPollThousand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 50 s")
 	}
-	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"})
-	srv := httptest.NewServer(sim.Handler(Name))
-	defer srv.Close()
-	ids := sim.Populate(Name, cdnsim.Population{Count: 1000, MultiRate: 0.2})
-	c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL,
-		Credentials: &provider.Credentials{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls, elapsed, err := providertest.MeasurePollRate(context.Background(), c, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("1000 ids: %d calls in %v; simulator saw %+v", calls, elapsed, sim.Stats(Name))
-	if calls != 1000 || sim.Stats(Name).Throttled != 0 {
-		t.Errorf("%d calls, %d throttled; want 1000, none", calls, sim.Stats(Name).Throttled)
-	}
+	providertest.CheckPollRate(t, providertest.PollRate{Provider: Name, Sim: cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"},
+		Population: cdnsim.Population{Count: 1000, MultiRate: 0.2}, WantCalls: 1000})
 }
 
 // The task type comes from the id's prefix, or from scope.taskType when the id does not

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,23 +40,8 @@ func TestPollThousand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 33 s")
 	}
-	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"})
-	srv := httptest.NewServer(sim.Handler(Name))
-	defer srv.Close()
-	ids := sim.Populate(Name, cdnsim.Population{Count: 1000})
-	c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL,
-		Credentials: &provider.Credentials{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls, elapsed, err := providertest.MeasurePollRate(context.Background(), c, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("1000 ids: %d calls in %v; simulator saw %+v", calls, elapsed, sim.Stats(Name))
-	if calls != 1000 || sim.Stats(Name).Throttled != 0 {
-		t.Errorf("%d calls, %d throttled; want 1000, none", calls, sim.Stats(Name).Throttled)
-	}
+	providertest.CheckPollRate(t, providertest.PollRate{Provider: Name, Sim: cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"},
+		Population: cdnsim.Population{Count: 1000}, WantCalls: 1000})
 }
 
 // The completion rule: done and every sub-task submitted successfully; a failed
@@ -97,29 +81,15 @@ const (
 // Dropped connections and a load balancer's HTML error page are retried by the SDK's
 // retryer, and reported as unavailable when they persist.
 func TestTransportFailuresRetried(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		fail func(w http.ResponseWriter)
-	}{
-		{"ConnectionDropped", func(w http.ResponseWriter) {
-			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-				conn.Close()
-			}
-		}},
-		{"HTMLGatewayPage", func(w http.ResponseWriter) {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusBadGateway)
-			w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
-		}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range providertest.TransportFailures {
+		t.Run(tt.Name, func(t *testing.T) {
 			sim := cdnsim.New(cdnsim.Options{AccessKeyID: keyID, AccessKeySecret: secret})
 			var failures, hits atomic.Int64
 			failures.Store(2)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				hits.Add(1)
 				if failures.Add(-1) >= 0 {
-					tt.fail(w)
+					tt.Fail(w)
 					return
 				}
 				sim.Handler(Name).ServeHTTP(w, r)
@@ -158,32 +128,5 @@ func TestCredentialsFromEnvironment(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	t.Setenv("HOME", home)
-	sim := cdnsim.New(cdnsim.Options{AccessKeyID: keyID, AccessKeySecret: secret})
-	srv := httptest.NewServer(sim.Handler(Name))
-	defer srv.Close()
-	id := sim.AddTask(Name, cdnsim.Task{Objects: []cdnsim.Object{{Path: "p", Type: cdnsim.TypeFile, Duration: time.Minute}}})
-
-	c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Query(context.Background(), []string{id})
-	if provider.KindOf(err) != provider.KindAuth || !provider.Refused(err) ||
-		!strings.Contains(err.Error(), "VOLCENGINE_ACCESS_KEY") || !strings.Contains(err.Error(), "VOLCENGINE_SECRET_KEY") {
-		t.Errorf("no credentials: %v (kind %s); want an auth error naming the variables", err, provider.KindOf(err))
-	}
-	if st := sim.Stats(Name); st.Calls != 0 {
-		t.Errorf("%d calls made without credentials", st.Calls)
-	}
-
-	t.Setenv("VOLCENGINE_ACCESS_KEY", keyID)
-	t.Setenv("VOLCENGINE_SECRET_KEY", secret)
-	c, err = provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.Query(context.Background(), []string{id})
-	if err != nil || res[id].Status == provider.Unknown {
-		t.Errorf("credentials from the environment: %v, %+v", err, res[id])
-	}
+	providertest.CheckEnvCredentials(t, Name, keyID, secret, "VOLCENGINE_ACCESS_KEY", "VOLCENGINE_SECRET_KEY")
 }

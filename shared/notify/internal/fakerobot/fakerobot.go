@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"cdnwatch/shared/notify/internal/fakehook"
 )
 
 // Service is one robot's behaviour.
@@ -32,15 +30,9 @@ type Service interface {
 
 // Receiver serves a Service.
 type Receiver struct {
-	svc      Service
-	mu       sync.Mutex
-	out      io.Writer
-	requests int
-	texts    []string
-	fail     struct {
-		n, status  int
-		retryAfter time.Duration
-	}
+	svc  Service
+	out  io.Writer
+	base fakehook.Base[string]
 }
 
 // New returns a receiver for svc printing accepted messages to w (nil: nowhere).
@@ -54,42 +46,27 @@ func New(svc Service, w io.Writer) *Receiver {
 // FailNext makes the next n requests fail the way the service reports status; a
 // Retry-After header is added when retryAfter > 0. n = 0 cancels the plan.
 func (r *Receiver) FailNext(n, status int, retryAfter time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.fail.n, r.fail.status, r.fail.retryAfter = n, status, retryAfter
+	r.base.FailNext(n, status, "", retryAfter)
 }
 
 // Texts returns the plain text of each accepted message, oldest first.
-func (r *Receiver) Texts() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.texts)
-}
+func (r *Receiver) Texts() []string { return r.base.Items() }
 
 // Requests counts every request, failed ones included.
-func (r *Receiver) Requests() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.requests
-}
+func (r *Receiver) Requests() int { return r.base.Requests() }
 
 // ServeHTTP implements the robot's send endpoint.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.requests++
-	if r.fail.n > 0 {
-		r.fail.n--
-		if r.fail.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(r.fail.retryAfter.Seconds()))))
-		}
-		status, answer := r.svc.Fail(r.fail.status)
+	r.base.Lock()
+	defer r.base.Unlock()
+	r.base.Count()
+	if status, _, ok := r.base.Failure(w); ok {
+		status, answer := r.svc.Fail(status)
 		write(w, status, answer)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 1<<20))
-	if err != nil || req.Method != http.MethodPost {
-		http.Error(w, "bad request", http.StatusBadRequest)
+	body, ok := fakehook.ReadPost(w, req)
+	if !ok {
 		return
 	}
 	text, status, refusal := r.svc.Accept(req, body)
@@ -97,8 +74,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		write(w, status, refusal)
 		return
 	}
-	r.texts = append(r.texts, text)
-	fmt.Fprint(r.out, Frame(fmt.Sprintf("%s · message %d", r.svc.Label(), len(r.texts)), text))
+	n := r.base.Add(text)
+	fmt.Fprint(r.out, Frame(fmt.Sprintf("%s · message %d", r.svc.Label(), n), text))
 	write(w, http.StatusOK, r.svc.OK())
 }
 
