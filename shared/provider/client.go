@@ -134,9 +134,14 @@ func (c *Client) Query(ctx context.Context, ids []string) (map[string]Task, erro
 		return nil, firstErr
 	}
 	if int(finished.Load()) < len(batches) {
-		// The caller's context ended before every batch ran.
+		// The caller's context ended, or is about to: the limiter refuses a wait that would
+		// pass the deadline before the context itself expires, so name the deadline then.
+		cause := context.Cause(ctx)
+		if cause == nil {
+			cause = context.DeadlineExceeded
+		}
 		return nil, fmt.Errorf("query %s tasks: %d of %d calls not made: %w",
-			c.drv.Name(), len(batches)-int(finished.Load()), len(batches), context.Cause(ctx))
+			c.drv.Name(), len(batches)-int(finished.Load()), len(batches), cause)
 	}
 	out := make(map[string]Task, len(ids))
 	for _, id := range ids {
