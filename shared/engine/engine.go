@@ -90,6 +90,14 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 	}
 	if res.Doc.Done() {
 		res.Wait = 0
+		if res.Doc.DeliveryExhausted() {
+			ids := make([]string, 0, len(res.Doc.State.Outbox.Queue))
+			for _, q := range res.Doc.State.Outbox.Queue {
+				ids = append(ids, q.Notice.ID)
+			}
+			e.logger().Error("giving up delivery after every attempt; the notices stay in the returned document",
+				"watch", res.Doc.State.ID, "notices", ids, "attempts", watch.MaxDeliveryAttempts)
+		}
 	}
 	if err := watch.Seal(res.Doc, e.StateKey); err != nil {
 		return Hop{}, fmt.Errorf("seal watch document: %w", err)

@@ -114,10 +114,16 @@ func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]pr
 	st := d.State
 	if d.Finished() {
 		st.Due = nil
-		if st.Outbox.Empty() {
+		if d.Done() {
 			return 0
 		}
-		return p.Retry
+		// Only delivery is left: back off, doubling per failed attempt, up to 15 min (the
+		// longest SQS delay).
+		tries := 0
+		for _, q := range st.Outbox.Queue {
+			tries = max(tries, q.Attempts)
+		}
+		return min(p.Retry<<min(max(tries-1, 0), 6), 15*time.Minute)
 	}
 	hi := p.Max
 	if d.Interval.D > 0 && d.Interval.D < hi {

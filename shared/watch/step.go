@@ -263,6 +263,28 @@ func (d *Document) Clone() *Document { return d.clone() }
 // Finished reports whether the watch ended (all tasks done or timed out).
 func (d *Document) Finished() bool { return d.State != nil && d.State.Finished != "" }
 
+// MaxDeliveryAttempts bounds the hops spent delivering a finished watch's notices to a
+// channel that keeps failing for the moment (5xx, timeouts). With the retry wait doubling
+// from 30 s up to 15 min, that is about six hours of trying; then the watch stops, and the
+// undelivered notices stay in the document it returns (never dropped, never looping).
+const MaxDeliveryAttempts = 30
+
 // Done reports whether nothing is left to do: the watch ended and every notice was
-// delivered. A finished watch with notices still queued keeps hopping to deliver them.
-func (d *Document) Done() bool { return d.Finished() && d.State.Outbox.Empty() }
+// delivered, or delivery was tried MaxDeliveryAttempts times. A finished watch with
+// notices still queued keeps hopping to deliver them.
+func (d *Document) Done() bool {
+	return d.Finished() && (d.State.Outbox.Empty() || d.DeliveryExhausted())
+}
+
+// DeliveryExhausted reports whether every queued notice has used up its delivery attempts.
+func (d *Document) DeliveryExhausted() bool {
+	if d.State == nil || d.State.Outbox.Empty() {
+		return false
+	}
+	for _, q := range d.State.Outbox.Queue {
+		if q.Attempts < MaxDeliveryAttempts {
+			return false
+		}
+	}
+	return true
+}

@@ -275,3 +275,24 @@ func TestOnlyDueTasksAreAsked(t *testing.T) {
 		t.Errorf("after a round trip, due after 13 s = %s, want fast", got)
 	}
 }
+
+func TestDeliveryRetriesBackOffAndEnd(t *testing.T) {
+	r := Step(doc("1"), map[string]provider.Task{"1": task("1", provider.Complete)}, t0, DefaultPolicy(), Info{})
+	d := r.Doc
+	var waits []time.Duration
+	for tries := 1; tries <= MaxDeliveryAttempts; tries++ {
+		d.State.Outbox.Queue[0].Attempts = tries // the dispatcher counts failed hops
+		r = Step(d, nil, t0.Add(time.Duration(tries)*time.Minute), DefaultPolicy(), Info{})
+		d = r.Doc
+		waits = append(waits, r.Wait)
+		if len(d.State.Outbox.Queue) != 1 {
+			t.Fatalf("try %d: the notice left the outbox undelivered", tries)
+		}
+	}
+	if waits[0] != 30*time.Second || waits[1] != time.Minute || waits[len(waits)-2] != 15*time.Minute {
+		t.Errorf("waits = %v, want 30s, 1m, … up to 15m", waits)
+	}
+	if !d.Done() || !d.DeliveryExhausted() || r.Wait != 0 {
+		t.Fatalf("after %d attempts: done=%v exhausted=%v wait=%v", MaxDeliveryAttempts, d.Done(), d.DeliveryExhausted(), r.Wait)
+	}
+}
