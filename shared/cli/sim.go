@@ -32,6 +32,7 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 	failRate := fs.Float64("fail-rate", 0.2, "fraction of tasks that fail")
 	refresh := fs.String("refresh", "20s-2m", "refresh duration range")
 	preload := fs.String("preload", "1m-5m", "prefetch duration range")
+	pending := fs.String("pending", "0s-5s", "how long tasks wait before they start")
 	seed := fs.Int64("seed", 1, "random seed of the generated tasks")
 	latency := fs.Duration("latency", 0, "extra latency per call")
 	if ok, code := parseFlags(fs, args, io.Err); !ok {
@@ -39,7 +40,8 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 	}
 	refreshR, err1 := parseRange(*refresh)
 	preloadR, err2 := parseRange(*preload)
-	if err := errors.Join(err1, err2); err != nil {
+	pendingR, err3 := parseRange(*pending)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		fmt.Fprintf(io.Err, "cdnwatch sim: %v\n", err)
 		return ExitUsage
 	}
@@ -55,7 +57,7 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 		return ExitUsage
 	}
 	ids := sim.Populate(*name, cdnsim.Population{Count: *tasks, Seed: *seed, FailRate: *failRate,
-		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR})
+		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(io.Err, "cdnwatch sim: listen %s: %v\n", *addr, err)

@@ -132,9 +132,16 @@ func (d *Dispatcher) Deliver(ctx context.Context, box *Outbox, targets []string)
 			continue
 		}
 		if len(q.Acked) == 0 {
+			rep.Dropped++
+			if len(d.Channels) == 0 {
+				// Nothing is configured at all (a CLI run that only wants the exit code):
+				// the notice is the log line, not a problem.
+				log.InfoContext(ctx, "notice (no channel configured)", "notice", q.Notice.ID,
+					"kind", q.Notice.Kind, "watch", q.Notice.WatchID)
+				continue
+			}
 			// Every target is disabled or unconfigured: say so loudly, since nobody
 			// will ever see this notice.
-			rep.Dropped++
 			log.WarnContext(ctx, "notice dropped: no enabled channel to deliver it to",
 				"notice", q.Notice.ID, "kind", q.Notice.Kind, "watch", q.Notice.WatchID)
 		}
