@@ -1,8 +1,10 @@
 package config_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -209,5 +211,26 @@ func TestEveryChannelDeliversEachNoticeOnce(t *testing.T) {
 	}
 	if sec := config.SecretsOf(chans); len(sec) < 7 {
 		t.Errorf("SecretsOf found %d secrets, want at least one per channel secret", len(sec))
+	}
+}
+
+func TestEngineLoggerRedactsSecrets(t *testing.T) {
+	var buf bytes.Buffer
+	env, err := config.FromEnv(func(k string) string {
+		return map[string]string{
+			"CDNWATCH_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B1/leakysecretpath",
+			"CDNWATCH_STATE_KEY":         "state-key-never-logged",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := env.Engine(slog.New(slog.NewTextHandler(&buf, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Logger.Info("oops", "url", "https://hooks.slack.com/services/T1/B1/leakysecretpath", "key", "state-key-never-logged")
+	if strings.Contains(buf.String(), "leakysecretpath") || strings.Contains(buf.String(), "state-key-never-logged") || !strings.Contains(buf.String(), "oops") {
+		t.Fatalf("log = %s", buf.String())
 	}
 }

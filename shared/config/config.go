@@ -86,6 +86,11 @@ func (e *Env) Engine(logger *slog.Logger) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Channels keep their secrets out of errors; this catches anything that slips through
+	// (a library's own message, a future log line) before it reaches the log.
+	if secrets := append(SecretsOf(chans), string(e.StateKey)); logger != nil {
+		logger = slog.New(notify.NewRedactingHandler(logger.Handler(), redactable(secrets)...))
+	}
 	cache := engine.NewClientCache(e.ProviderConfig)
 	return &engine.Engine{
 		Open:       cache.Open,
@@ -94,4 +99,16 @@ func (e *Env) Engine(logger *slog.Logger) (*engine.Engine, error) {
 		StateKey:   e.StateKey,
 		Logger:     logger,
 	}, nil
+}
+
+// redactable drops values too short to search for without garbling every log line (a
+// real secret is longer; a test's "k" is not worth hiding).
+func redactable(ss []string) []string {
+	out := ss[:0:0]
+	for _, s := range ss {
+		if len(s) >= 8 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
