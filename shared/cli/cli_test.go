@@ -109,7 +109,8 @@ func TestWatchBadCredentialsExit4(t *testing.T) {
 	f := newFixture(t)
 	id := f.task(quick("http://static.example.com/a.js"))
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret")
-	code, _, stderr := f.run(t, "watch", "--provider", "aliyun-cdn", "--task-id", id)
+	// --json too: the refusal comes before any state exists, which must not crash the output.
+	code, _, stderr := f.run(t, "watch", "--provider", "aliyun-cdn", "--task-id", id, "--json")
 	if code != ExitRefused {
 		t.Fatalf("exit %d, want 4; stderr:\n%s", code, stderr)
 	}

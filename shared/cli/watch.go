@@ -84,7 +84,7 @@ func runWatch(ctx context.Context, args []string, io Stdio, getenv config.Getenv
 		fmt.Fprintf(io.Err, "cdnwatch watch: a notification channel refused our credentials: %v\n", authErr)
 		code.exit = ExitRefused
 	}
-	if code.doc != nil && o.json {
+	if code.doc != nil && code.doc.State != nil && o.json {
 		enc := json.NewEncoder(io.Out)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
@@ -102,29 +102,24 @@ type outcome struct {
 
 // watchToEnd runs the watch in process and maps its end to an exit code.
 func watchToEnd(ctx context.Context, eng *engine.Engine, doc *watch.Document, stderr io.Writer) outcome {
+	eng.MaxDeliveryHops = MaxDeliveryHops
 	cur := doc
-	for extra := 0; ; extra++ {
-		h, err := eng.Run(ctx, cur, time.Now().Add(100*365*24*time.Hour))
-		if h.Doc != nil {
-			cur = h.Doc
+	h, err := eng.Run(ctx, cur, time.Now().Add(100*365*24*time.Hour))
+	if h.Doc != nil {
+		cur = h.Doc
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cdnwatch watch: %v\n", err)
+		var oe *engine.OpenError
+		switch {
+		case provider.Refused(err):
+			return outcome{cur, ExitRefused}
+		case errors.Is(err, context.Canceled):
+			return outcome{cur, ExitTimeout}
+		case errors.As(err, &oe):
+			return outcome{cur, ExitUsage}
 		}
-		if err != nil {
-			fmt.Fprintf(stderr, "cdnwatch watch: %v\n", err)
-			switch {
-			case provider.Refused(err):
-				return outcome{cur, ExitRefused}
-			case errors.Is(err, context.Canceled):
-				return outcome{cur, ExitTimeout}
-			}
-			var oe *engine.OpenError
-			if errors.As(err, &oe) {
-				return outcome{cur, ExitUsage}
-			}
-			return outcome{cur, ExitFailed}
-		}
-		if cur.Done() || !cur.Finished() || extra >= MaxDeliveryHops {
-			break
-		}
+		return outcome{cur, ExitFailed}
 	}
 	if !cur.State.Outbox.Empty() {
 		fmt.Fprintf(stderr, "cdnwatch watch: %d notice(s) could not be delivered; they stay in the final document (--json)\n",

@@ -35,6 +35,10 @@ type Engine struct {
 	Logger *slog.Logger
 	// OnHop, when set, is told about every hop (the CLI's progress display).
 	OnHop func(Hop)
+	// MaxDeliveryHops, when > 0, ends Run after that many hops spent only re-delivering a
+	// finished watch's notices (the command's patience); the notices stay in the document.
+	// Zero leaves the bound to watch.MaxDeliveryAttempts (a function continuing by queue).
+	MaxDeliveryHops int
 }
 
 // Hop is the outcome of one poll-step-deliver round.
@@ -140,8 +144,11 @@ const MaxTransientErrors = 5
 func (e *Engine) Run(ctx context.Context, doc *watch.Document, until time.Time) (Hop, error) {
 	cur := doc
 	last := Hop{}
-	failures := 0
+	failures, deliveryHops := 0, 0
 	for {
+		if cur.Finished() {
+			deliveryHops++
+		}
 		h, err := e.Step(ctx, cur)
 		if err != nil {
 			if Permanent(err) || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
@@ -164,7 +171,7 @@ func (e *Engine) Run(ctx context.Context, doc *watch.Document, until time.Time) 
 		failures = 0
 		last = h
 		cur = h.Doc
-		if h.Done() {
+		if h.Done() || (e.MaxDeliveryHops > 0 && deliveryHops >= e.MaxDeliveryHops) {
 			return h, nil
 		}
 		if !e.now().Add(h.Wait).Before(until) {

@@ -172,3 +172,24 @@ func TestSealedWhenKeySet(t *testing.T) {
 		t.Fatalf("engine output does not verify: %v", err)
 	}
 }
+
+func TestRunStopsAfterMaxDeliveryHops(t *testing.T) {
+	drv := &scripted{answer: func(hop int, ids []string) ([]provider.Object, error) {
+		return rows(ids, provider.Complete), nil
+	}}
+	ch := &inbox{fail: 1000} // down for good, but only "for now" (503)
+	e, _ := newEngine(drv, ch)
+	e.MaxDeliveryHops = 2
+	doc := &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1"}}
+	h, err := e.Run(context.Background(), doc, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Doc.Finished() || h.Done() || len(h.Doc.State.Outbox.Queue) != 1 {
+		t.Fatalf("finished=%v done=%v queued=%d, want the finished watch returned with its notice kept",
+			h.Doc.Finished(), h.Done(), len(h.Doc.State.Outbox.Queue))
+	}
+	if h.Doc.State.Hops != 3 {
+		t.Errorf("hops = %d, want 1 poll + 2 delivery-only hops", h.Doc.State.Hops)
+	}
+}

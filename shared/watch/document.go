@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"cdnwatch/shared/notify"
 )
 
 // Version is the only Watch document version this build reads and writes.
@@ -237,16 +236,4 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	d.D = time.Duration(secs * float64(time.Second))
 	return nil
-}
-
-// Notices returns the undelivered notices of the document's state.
-func (d *Document) Notices() []notify.Notice {
-	if d.State == nil {
-		return nil
-	}
-	out := make([]notify.Notice, 0, len(d.State.Outbox.Queue))
-	for _, q := range d.State.Outbox.Queue {
-		out = append(out, q.Notice)
-	}
-	return out
 }
