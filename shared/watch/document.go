@@ -161,7 +161,7 @@ func (d *Document) normalise() error {
 		return &DecodeError{Field: "label", Problem: "longer than 200 characters"}
 	}
 	if d.State != nil {
-		if err := d.State.validate(); err != nil {
+		if err := d.State.validate(len(d.TaskIDs)); err != nil {
 			return err
 		}
 	}

@@ -79,7 +79,7 @@ func dueIDs(d *Document, now time.Time) []string {
 	}
 	i := 0
 	for _, r := range d.State.Due {
-		if r.At > now.Unix() || i+r.N > len(d.TaskIDs) {
+		if r.At > now.Unix() || r.N > len(d.TaskIDs)-i { // no i+r.N: a crafted n overflows
 			return d.TaskIDs[:i]
 		}
 		i += r.N
@@ -109,7 +109,7 @@ func dueOf(d *Document) map[string]int64 {
 // the rate seen so far the task ends in elapsed × (100−p)/p. A task with no estimate yet
 // (pending, 0 %) is due after Min. A task not looked at keeps its due time. Every wait is
 // bounded by the user's interval and by the watch's timeout.
-func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]provider.Task, now time.Time) time.Duration {
+func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]provider.Task, now time.Time, info Info) time.Duration {
 	p = p.withDefaults()
 	st := d.State
 	if d.Finished() {
@@ -144,10 +144,20 @@ func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]pr
 		id  string
 		due time.Time
 	}
+	var retry map[string]bool
+	if len(info.Unanswered) > 0 {
+		retry = make(map[string]bool, len(info.Unanswered))
+		for _, id := range info.Unanswered {
+			retry[id] = true
+		}
+	}
 	items := make([]item, len(d.TaskIDs))
 	for i, id := range d.TaskIDs {
 		var due time.Time
-		if t, ok := obs[id]; ok {
+		if retry[id] {
+			// Its call failed: ask again after the caller's backoff (bounded by hi below).
+			due = now.Add(max(info.RetryIn, lo))
+		} else if t, ok := obs[id]; ok {
 			wait := clamp(p.Unstarted, lo, hi)
 			if eta, ok := finishIn(t, now); ok {
 				wait = clamp(eta+p.Slack, lo, hi)

@@ -56,7 +56,7 @@ const (
 	EndTimeout  = "timeout"  // timeout passed with tasks pending
 )
 
-func (s *State) validate() error {
+func (s *State) validate(pending int) error {
 	if s.V != StateVersion {
 		return &DecodeError{Field: "state.v", Problem: fmt.Sprintf("state version %d not supported; want %d", s.V, StateVersion)}
 	}
@@ -75,10 +75,15 @@ func (s *State) validate() error {
 			return &DecodeError{Field: n.f, Problem: "negative"}
 		}
 	}
-	for _, r := range s.Due {
+	covered := 0
+	for i, r := range s.Due {
 		if r.N <= 0 || r.At <= 0 {
-			return &DecodeError{Field: "state.due", Problem: "runs need a positive time and count"}
+			return &DecodeError{Field: fmt.Sprintf("state.due[%d]", i), Problem: "runs need a positive time and count"}
 		}
+		if r.N > pending-covered { // compared this way round so a huge n cannot overflow
+			return &DecodeError{Field: fmt.Sprintf("state.due[%d].n", i), Problem: fmt.Sprintf("runs cover more than the %d pending ids", pending)}
+		}
+		covered += r.N
 	}
 	switch s.Finished {
 	case "", EndComplete, EndFailed, EndTimeout:

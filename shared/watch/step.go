@@ -21,6 +21,10 @@ const MaxPendingListed = 50
 type Info struct {
 	// NoFailedState: the provider has no failed status (CloudFront).
 	NoFailedState bool
+	// Unanswered are pending ids whose call failed this hop (provider.QueryError); they
+	// stay pending and are due again after RetryIn, not at once.
+	Unanswered []string
+	RetryIn    time.Duration
 }
 
 // Result is one step's outcome.
@@ -53,7 +57,7 @@ func Step(doc *Document, obs map[string]provider.Task, now time.Time, pol Policy
 		added = observe(d, obs, now, info)
 	}
 	st.Outbox.Add(added...)
-	wait := pol.reschedule(d, prev, obs, now)
+	wait := pol.reschedule(d, prev, obs, now, info)
 	st.Wait = int(wait.Round(time.Second) / time.Second)
 	return Result{Doc: d, Notices: added, Progress: progressNotice(d, now, info), Wait: wait}
 }
