@@ -262,21 +262,25 @@ type watchRun struct {
 func (r *watchRun) run(parent context.Context) int {
 	o := r.opts
 	r.cur, r.failed = r.input, undelivered{}
-	start := time.Now()
-	if st := r.input.State; st != nil {
-		start = st.StartedAt()
+	timeout := effectiveTimeout(r.input)
+	// The deadline counts from the watch's start: state.started once there is a state
+	// (whole seconds, as Step counts), now for a new watch until its first hop.
+	guess := time.Unix(time.Now().Unix(), 0)
+	deadline := func() time.Time {
+		if r.cur.State != nil {
+			return r.cur.State.StartedAt().Add(timeout)
+		}
+		return guess.Add(timeout)
 	}
-	timeout := r.input.Timeout.D
-	if timeout == 0 {
-		timeout = watch.DefaultTimeout
-	}
-	deadline := start.Add(timeout)
 
+	// The engine's context ends at the deadline even in the middle of a call to a
+	// provider that never answers; once the tasks ended, at the end of the delivery
+	// timeout instead.
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	wd := &watchdog{cancel: cancel}
 	defer wd.stop()
-	wd.at(deadline, errWatchTimeout)
+	wd.at(deadline(), errWatchTimeout)
 	if r.input.Finished() {
 		r.tasksDone = time.Now()
 		wd.at(r.tasksDone.Add(r.patience(r.input)), errDeliveryPatience)
@@ -285,13 +289,17 @@ func (r *watchRun) run(parent context.Context) int {
 	r.eng.MaxDeliveryHops = 0 // bounded by --delivery-timeout instead
 	r.eng.Open = observingOpener(r.eng.Open, r.disp.observed)
 	r.eng.OnHop = func(h engine.Hop) {
+		first := r.cur.State == nil
 		r.disp.hop(h)
 		r.cur = h.Doc
 		r.noteDelivery(h)
 		r.checkpoint()
-		if h.Doc.Finished() && r.tasksDone.IsZero() {
+		switch {
+		case h.Doc.Finished() && r.tasksDone.IsZero():
 			r.tasksDone = time.Now()
 			wd.at(r.tasksDone.Add(r.patience(h.Doc)), errDeliveryPatience)
+		case first && !h.Doc.Finished():
+			wd.at(deadline(), errWatchTimeout) // the state's start may be a second off the guess
 		}
 	}
 	r.disp.start(r.input)
@@ -299,11 +307,23 @@ func (r *watchRun) run(parent context.Context) int {
 	var refused error
 	backoff := time.Second
 	for {
-		h, err := r.eng.Run(ctx, r.cur, deadline.Add(24*time.Hour))
+		until := deadline()
+		if r.cur.Finished() {
+			until = r.tasksDone.Add(r.patience(r.cur))
+		}
+		h, err := r.eng.Run(ctx, r.cur, until)
 		if h.Doc != nil {
 			r.cur = h.Doc
 		}
-		if err == nil || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			break
+		}
+		if err == nil {
+			// Run stops before a hop that would start after until. A finished watch
+			// still delivering goes on while its delivery timeout allows the next try.
+			if r.cur.Finished() && !r.cur.Done() && time.Now().Add(h.Wait).Before(r.tasksDone.Add(r.patience(r.cur))) {
+				continue
+			}
 			break
 		}
 		if engine.Permanent(err) {
@@ -311,27 +331,26 @@ func (r *watchRun) run(parent context.Context) int {
 			break
 		}
 		// Transient trouble: the engine gave up for now; the watch does not. Try again
-		// with backoff capped by the interval, until the timeout ends the context.
+		// with backoff capped by the interval, until the deadline ends the context.
 		wait := min(backoff, r.eng.Policy.Max)
 		if r.cur.Interval.D > 0 {
 			wait = min(wait, r.cur.Interval.D)
 		}
 		r.disp.providerFailing(err, wait)
 		backoff *= 2
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-		if ctx.Err() != nil {
+		if sleepCtx(ctx, wait) != nil {
 			break
 		}
 	}
-	cause := context.Cause(ctx)
 	interrupted := parent.Err() != nil
-	if !interrupted && refused == nil && !r.cur.Finished() && (errors.Is(cause, errWatchTimeout) || !time.Now().Before(deadline)) {
-		r.timeoutStep(parent, start)
+	if !interrupted && refused == nil && !r.cur.Finished() {
+		// The next poll would come after the deadline (or the deadline cut a call short):
+		// at the deadline, one last poll and the timeout notice, in a few seconds.
+		if sleepCtx(parent, time.Until(deadline())) != nil {
+			interrupted = true
+		} else {
+			r.finalHop(parent)
+		}
 	}
 	r.disp.close()
 
@@ -341,6 +360,33 @@ func (r *watchRun) run(parent context.Context) int {
 		r.printJSON()
 	}
 	return res.code
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// finalHop is the hop at the deadline: one poll and step with the engine, bounded by
+// timeoutGrace; when the provider does not answer in time, a pure step with no answers
+// marks the watch timed out and the timeout notice gets timeoutGrace to be delivered.
+func (r *watchRun) finalHop(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, min(r.opts.deliveryTimeout, timeoutGrace))
+	h, err := r.eng.Step(ctx, r.cur)
+	cancel()
+	if err == nil && h.Doc.Finished() {
+		return // OnHop kept it
+	}
+	r.timeoutStep(parent)
 }
 
 // patience is how long delivery may go on once the tasks ended.
@@ -355,13 +401,13 @@ func (r *watchRun) patience(d *watch.Document) time.Duration {
 // timeoutStep ends a watch whose timeout passed while the engine was waiting or stuck on
 // a provider that does not answer: a pure step with no answers marks it timed out and
 // queues the timeout notice, which gets a few seconds to be delivered.
-func (r *watchRun) timeoutStep(parent context.Context, start time.Time) {
+func (r *watchRun) timeoutStep(parent context.Context) {
 	doc := r.cur
 	now := time.Now()
 	if doc.State == nil {
 		// Not one poll was answered: begin the state at the watch's start, so the step
 		// below sees the timeout as passed.
-		doc = watch.Step(doc, nil, start, r.eng.Policy, watch.Info{}).Doc
+		doc = watch.Step(doc, nil, now.Add(-effectiveTimeout(doc)), r.eng.Policy, watch.Info{}).Doc
 	}
 	res := watch.Step(doc, nil, now, r.eng.Policy, watch.Info{})
 	ctx, cancel := context.WithTimeout(parent, min(r.opts.deliveryTimeout, timeoutGrace))
