@@ -65,9 +65,6 @@ func Main(ctx context.Context, args []string, io Stdio, getenv config.Getenv) in
 	a := &app{io: io, getenv: getenv}
 	root := a.root()
 	root.SetArgs(args)
-	root.SetIn(io.In)
-	root.SetOut(io.Out)
-	root.SetErr(io.Err)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
@@ -107,6 +104,10 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 		// Suggest "watch" for "wacth".
 		SuggestionsMinimumDistance: 2,
 	}
+	// Before the completion command is made: it keeps the writer it finds then.
+	root.SetIn(a.io.In)
+	root.SetOut(a.io.Out)
+	root.SetErr(a.io.Err)
 	root.SetVersionTemplate("cdnwatch {{.Version}}\n")
 	root.SetUsageTemplate(usageTemplate)
 	root.SetFlagErrorFunc(flagError)
