@@ -4,9 +4,20 @@ GOFLAGS ?=
 BIN     := bin
 LDFLAGS := -s -w
 
-.PHONY: all build cli build-lambda build-fc build-CdnwatchFunction test test-short vet lint lint-template fuzz demo bench clean deploy-aws deploy-fc
+.PHONY: all help install build cli build-lambda build-fc build-CdnwatchFunction test test-short vet lint lint-template fuzz demo bench clean deploy-aws deploy-fc
 
 all: build
+
+## help: this list
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST) | awk -F': ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+## install: build cdnwatch and put it in $(go env GOBIN), else $(go env GOPATH)/bin
+install:
+	$(GO) install -buildvcs=auto -trimpath -ldflags '$(LDFLAGS)' ./cmd/cdnwatch
+	@dir=$$($(GO) env GOBIN); [ -n "$$dir" ] || dir=$$($(GO) env GOPATH)/bin; \
+	echo "installed $$dir/cdnwatch ($$($$dir/cdnwatch --version))"; \
+	case ":$$PATH:" in *":$$dir:"*) ;; *) echo "$$dir is not on your PATH; add it with: export PATH=\"$$dir:\$$PATH\"";; esac
 
 ## build: the command for this machine and both deployable artifacts
 build: cli build-lambda build-fc
@@ -39,8 +50,9 @@ deploy-aws:
 deploy-fc: build-fc
 	s deploy
 
+## cli: build the command into bin/cdnwatch (nothing installed)
 cli:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/cdnwatch ./cmd/cdnwatch
+	$(GO) build -buildvcs=auto -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/cdnwatch ./cmd/cdnwatch
 
 ## demo: the whole watch on the built-in simulator, Slack messages printed here
 demo:
