@@ -33,6 +33,8 @@ type State struct {
 	Objects int `json:"objects,omitempty"`
 
 	Failures        []notify.Failure `json:"failures,omitempty"`
+	// TaskNotices counts the per-task task.failed/task.unknown notices issued so far.
+	TaskNotices int `json:"taskNotices,omitempty"`
 	FailuresOmitted int              `json:"failuresOmitted,omitempty"`
 
 	// Running is how many pending tasks reported progress at the last hop; Progress their
@@ -43,6 +45,12 @@ type State struct {
 	Wait int `json:"wait,omitempty"`
 	// Due is the poll schedule: runs of TaskIDs (kept in due order) and when each is due.
 	Due []Due `json:"due,omitempty"`
+
+	// Failing counts the hops in a row in which some call to the provider was not
+	// answered, FailingSince (unix seconds) when that began; both zero when healthy. They
+	// set the backoff of the ids asked again and tell the display since when it fails.
+	Failing      int   `json:"failing,omitempty"`
+	FailingSince int64 `json:"failingSince,omitempty"`
 
 	// Finished is set once the watch ended: "complete", "failed" or "timeout".
 	Finished string        `json:"finished,omitempty"`
