@@ -32,10 +32,10 @@ type State struct {
 	// Objects counts finished objects (one task id may cover several).
 	Objects int `json:"objects,omitempty"`
 
-	Failures        []notify.Failure `json:"failures,omitempty"`
+	Failures []notify.Failure `json:"failures,omitempty"`
 	// TaskNotices counts the per-task task.failed/task.unknown notices issued so far.
-	TaskNotices int `json:"taskNotices,omitempty"`
-	FailuresOmitted int              `json:"failuresOmitted,omitempty"`
+	TaskNotices     int `json:"taskNotices,omitempty"`
+	FailuresOmitted int `json:"failuresOmitted,omitempty"`
 
 	// Running is how many pending tasks reported progress at the last hop; Progress their
 	// mean percentage. They feed the progress display and the poll schedule.
