@@ -71,7 +71,7 @@ func newWorld(t *testing.T, n int, fault5xx float64, seed int64) *world {
 	t.Helper()
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: simKey, AccessKeySecret: simSecret})
 	ids := sim.Populate("aliyun-cdn", cdnsim.Population{Count: n, Seed: seed, FailRate: 0.3, MultiRate: 0.3,
-		Refresh: cdnsim.Range{Min: 3 * time.Second, Max: 12 * time.Second}, Pending: cdnsim.Range{Max: 2 * time.Second}})
+		Refresh: cdnsim.Range{Min: 3 * time.Second, Max: 20 * time.Second}, Pending: cdnsim.Range{Max: 2 * time.Second}})
 	sim.SetFaults("aliyun-cdn", cdnsim.Faults{Fail5xxRate: fault5xx, ThrottleRate: 0.03, Seed: seed})
 	api := httptest.NewServer(sim.Handler("aliyun-cdn"))
 	t.Cleanup(api.Close)
@@ -171,7 +171,7 @@ type figures struct {
 	Run                                            string
 	Tasks, FailuresExpected, Delivered, Duplicates int
 	Lost, Conflicts, Kills, Restarts, ProviderCall int
-	Faults                                         int
+	Faults, Answered                               int
 	Elapsed                                        time.Duration
 }
 
@@ -226,5 +226,6 @@ func (w *world) check(t *testing.T, f *figures) {
 	st := w.sim.Stats("aliyun-cdn")
 	f.ProviderCall = int(st.Calls)
 	f.Faults = int(st.Throttled + st.Errors)
+	f.Answered = int(st.OK)
 	t.Logf("chaos figures: %s", strings.TrimSpace(fmt.Sprintf("%+v", *f)))
 }
