@@ -25,25 +25,35 @@ func TestChaosCommandKillRestart(t *testing.T) {
 		t.Skip("chaos runs take about a minute")
 	}
 	cli, _ := binaries(t)
-	for _, run := range []struct {
-		name   string
-		faults float64
-		key    bool
-	}{{"faults20-key", 0.2, true}, {"faults50-nokey", 0.5, false}} {
+	for _, run := range []chaosRun{
+		{name: "faults20-key", tasks: 60, failRate: 0.3, faults: 0.2, key: true, kills: 8},
+		{name: "faults50-nokey", tasks: 60, failRate: 0.3, faults: 0.5, kills: 8},
+		// The reliability issue's case: 300 tasks at 50 % faults, no kills.
+		{name: "300tasks-faults50-key", tasks: 300, failRate: 0.08, faults: 0.5, key: true},
+	} {
 		t.Run(run.name, func(t *testing.T) {
-			chaosCommand(t, cli, run.name, run.faults, run.key)
+			chaosCommand(t, cli, run)
 		})
 	}
 }
 
-func chaosCommand(t *testing.T, cli, name string, faults float64, key bool) {
+type chaosRun struct {
+	name             string
+	tasks            int
+	failRate, faults float64
+	key              bool
+	kills            int // kill and restart this many times at most
+}
+
+func chaosCommand(t *testing.T, cli string, run chaosRun) {
+	name, faults, key := run.name, run.faults, run.key
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(uint64(len(name)), 23))
-	w := newWorld(t, 60, faults, int64(len(name))+100)
+	w := newWorld(t, run.tasks, run.failRate, faults, int64(len(name))+100)
 	w.hook.recv.FailNext(3, 500, 0)
 	state := filepath.Join(t.TempDir(), "watch.json")
 	args := []string{"watch", "--provider", "aliyun-cdn", "--task-id", strings.Join(w.ids, ","),
-		"--label", "chaos " + name, "--notify", "webhook", "--state", state, "--json", "--timeout", "2m", "--interval", "5s"}
+		"--label", "chaos " + name, "--notify", "webhook", "--state", state, "--json", "--timeout", "3m", "--interval", "5s"}
 	f := figures{Run: "command " + name}
 	var (
 		code   int
@@ -65,7 +75,7 @@ func chaosCommand(t *testing.T, cli, name string, faults float64, key bool) {
 		go func() { done <- cmd.Wait() }()
 		var err error
 		killAfter := time.Duration(1000+rng.IntN(3000)) * time.Millisecond
-		if attempt >= 8 {
+		if attempt >= run.kills {
 			killAfter = time.Hour // enough chaos: let it finish
 		}
 		select {

@@ -65,12 +65,12 @@ type world struct {
 	ids  []string
 }
 
-// newWorld populates the simulator with n short tasks, a third of them failing, some with
+// newWorld populates the simulator with n short tasks, failRate of them failing, some with
 // several objects, and injects fault5xx of the calls as 503s (plus a few throttles).
-func newWorld(t *testing.T, n int, fault5xx float64, seed int64) *world {
+func newWorld(t *testing.T, n int, failRate, fault5xx float64, seed int64) *world {
 	t.Helper()
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: simKey, AccessKeySecret: simSecret})
-	ids := sim.Populate("aliyun-cdn", cdnsim.Population{Count: n, Seed: seed, FailRate: 0.3, MultiRate: 0.3,
+	ids := sim.Populate("aliyun-cdn", cdnsim.Population{Count: n, Seed: seed, FailRate: failRate, MultiRate: 0.3,
 		Refresh: cdnsim.Range{Min: 3 * time.Second, Max: 20 * time.Second}, Pending: cdnsim.Range{Max: 2 * time.Second}})
 	sim.SetFaults("aliyun-cdn", cdnsim.Faults{Fail5xxRate: fault5xx, ThrottleRate: 0.03, Seed: seed})
 	api := httptest.NewServer(sim.Handler("aliyun-cdn"))

@@ -51,7 +51,7 @@ func chaosLambda(t *testing.T, bootstrap, moto, name string, faults float64, key
 	defer cancel()
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(uint64(len(name)), 11))
-	w := newWorld(t, 40, faults, int64(len(name)))
+	w := newWorld(t, 40, 0.3, faults, int64(len(name)))
 	w.hook.recv.FailNext(3, 500, 0)
 	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(moto),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
