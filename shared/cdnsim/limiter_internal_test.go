@@ -60,7 +60,8 @@ func TestMaxInWindow(t *testing.T) {
 		{at(0), 1},
 		{at(0, 999), 2},
 		{at(0, 1000), 1}, // [t, t+1s) is half-open
-		{at(1500, 0, 400, 900, 1300), 4},
+		{at(1500, 0, 400, 900, 1300), 3},
+		{at(1500, 0, 400, 900, 1300, 950), 4},
 	} {
 		if got := MaxInWindow(tc.times, time.Second); got != tc.want {
 			t.Errorf("MaxInWindow(%v) = %d, want %d", tc.times, got, tc.want)
