@@ -73,9 +73,9 @@ func withMeter(ctx context.Context, m *callMeter) context.Context {
 type transport struct {
 	base        http.RoundTripper
 	defaultBase bool // base is ours (baseTransport), not the caller's
-	timeout time.Duration
-	log     *slog.Logger
-	pacers  func(API) []*Pacer
+	timeout     time.Duration
+	log         *slog.Logger
+	pacers      func(API) []*Pacer
 
 	calls     atomic.Int64
 	throttled atomic.Int64
