@@ -31,10 +31,7 @@ type Client struct {
 	pacerMu sync.Mutex
 	pacers  map[string]*Pacer // by API name
 
-	calls atomic.Int64 // Describe calls, when tr is nil
-	// probed: a call was answered (not refused). Until then a query sends one call
-	// alone, so that bad credentials cost one refused call, not a volley.
-	probed   atomic.Bool
+	calls    atomic.Int64 // Describe calls, when tr is nil
 	mu       sync.Mutex
 	service  time.Duration // moving average of one Describe's time, pacing excluded
 	observed bool
@@ -245,10 +242,7 @@ func (c *Client) Query(ctx context.Context, ids []string) (map[string]Task, erro
 	)
 loop:
 	for {
-		limit := 1
-		if c.probed.Load() {
-			limit = c.inFlight()
-		}
+		limit := c.inFlight()
 		for !refused && next < len(batches) && running < limit && ctx.Err() == nil {
 			go c.describe(qctx, next, batches[next], results)
 			next++
@@ -267,14 +261,11 @@ loop:
 					firstErr = r.err
 				}
 				if Refused(r.err) {
-					refused = true // every other call would be refused alike
+					refused = true // every other call would be refused alike: stop them
 					cancel()
-				} else if ctx.Err() == nil {
-					c.probed.Store(true)
 				}
 				continue
 			}
-			c.probed.Store(true)
 			answered[r.i] = true
 			for _, o := range r.objs {
 				rows[o.TaskID] = append(rows[o.TaskID], o)

@@ -8,12 +8,17 @@ import (
 	"time"
 )
 
-// WindowGuard is how much longer than one second our own window is. Providers count
+// WindowGuard is how much longer than one second our own window starts. Providers count
 // calls as they arrive, in any sliding second; ours are counted when they are sent. The
 // guard absorbs the difference (network and scheduling jitter up to 30 ms) at a cost of
 // 3% of the bound: n calls per 1.03 s never put n+1 arrivals into one second unless
-// arrivals jitter by more than 30 ms.
-const WindowGuard = 30 * time.Millisecond
+// arrivals jitter by more than 30 ms. Each throttling answer widens it by GuardStep, up
+// to MaxWindowGuard: a path that jitters more gets the margin it needs.
+const (
+	WindowGuard    = 30 * time.Millisecond
+	GuardStep      = 10 * time.Millisecond
+	MaxWindowGuard = 100 * time.Millisecond
+)
 
 // Pacer is the client side of one API's rate limit for one account: at most N calls in
 // any sliding window of W (N = ⌊share⌋ per second, W = 1 s + WindowGuard), spaced evenly
@@ -26,9 +31,10 @@ type Pacer struct {
 
 	mu      sync.Mutex
 	n       int
-	w       time.Duration
-	ceiling float64 // calls/s at most: n/w
-	rate    float64 // calls/s now (AIMD)
+	span    time.Duration // the provider's window for n calls (1 s, or 1/share)
+	w       time.Duration // span + guard
+	ceiling float64       // calls/s at most: n/w
+	rate    float64       // calls/s now (AIMD)
 	next    time.Time
 	ring    []time.Time // the last n grants
 	head    int
@@ -46,16 +52,21 @@ func NewPacer(api string, share float64, log *slog.Logger) *Pacer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	n, w := int(math.Floor(share)), time.Second+WindowGuard
+	n, span := int(math.Floor(share)), time.Second
 	if n < 1 {
-		n, w = 1, time.Duration(float64(time.Second)/share)+WindowGuard
+		n, span = 1, time.Duration(float64(time.Second)/share)
 	}
+	w := span + WindowGuard
 	ceiling := float64(n) / w.Seconds()
-	return &Pacer{api: api, log: log, n: n, w: w, ceiling: ceiling, rate: ceiling, ring: make([]time.Time, 0, n)}
+	return &Pacer{api: api, log: log, n: n, span: span, w: w, ceiling: ceiling, rate: ceiling, ring: make([]time.Time, 0, n)}
 }
 
 // Window is the pacer's bound: at most N calls in any window W.
-func (p *Pacer) Window() (n int, w time.Duration) { return p.n, p.w }
+func (p *Pacer) Window() (n int, w time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n, p.w
+}
 
 // Rate is the current pace in calls per second (below Ceiling after throttling).
 func (p *Pacer) Rate() float64 {
@@ -65,7 +76,11 @@ func (p *Pacer) Rate() float64 {
 }
 
 // Ceiling is the pace with no throttling: N/W.
-func (p *Pacer) Ceiling() float64 { return p.ceiling }
+func (p *Pacer) Ceiling() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ceiling
+}
 
 // Wait blocks until the caller may send one request, and returns how long it waited.
 // It fails only when ctx ends first.
@@ -107,9 +122,9 @@ func (p *Pacer) Wait(ctx context.Context) (time.Duration, error) {
 	}
 }
 
-// Throttled tells the pacer the provider refused a call for its rate: the pace is cut to
-// 70%, at most once per window (the refusals of one burst arrive together), down to a
-// tenth of the ceiling.
+// Throttled tells the pacer the provider refused a call for its rate: the window's guard
+// widens by GuardStep (up to MaxWindowGuard), and the pace is cut to 80%, at most once per
+// window (the refusals of one burst arrive together), down to a tenth of the ceiling.
 func (p *Pacer) Throttled() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -118,21 +133,25 @@ func (p *Pacer) Throttled() {
 	if now.Sub(p.lastCut) < p.w {
 		return
 	}
+	if guard := p.w - p.span; guard < MaxWindowGuard {
+		p.w = p.span + min(MaxWindowGuard, guard+GuardStep)
+		p.ceiling = float64(p.n) / p.w.Seconds()
+	}
 	from := p.rate
-	p.rate = math.Max(p.ceiling/10, p.rate*0.7)
+	p.rate = math.Max(p.ceiling/10, math.Min(p.ceiling, p.rate*0.8))
 	p.lastCut, p.lastRaise = now, now
 	// Calls already reserved keep their slots; the next one waits a full new interval.
 	if gap := now.Add(time.Duration(float64(time.Second) / p.rate)); p.next.Before(gap) {
 		p.next = gap
 	}
 	p.log.Debug("provider throttled us: slowing down", "api", p.api, "from", round2(from), "to", round2(p.rate),
-		"ceiling", round2(p.ceiling))
+		"ceiling", round2(p.ceiling), "window", p.w)
 }
 
-// raiseLocked is the additive increase: after a second without throttling, +10% of the
+// raiseLocked is the additive increase: from half a second after a cut, +10% of the
 // ceiling per second until the ceiling.
 func (p *Pacer) raiseLocked(now time.Time) {
-	if p.rate >= p.ceiling || now.Sub(p.lastCut) < time.Second || now.Sub(p.lastRaise) < 100*time.Millisecond {
+	if p.rate >= p.ceiling || now.Sub(p.lastCut) < 500*time.Millisecond || now.Sub(p.lastRaise) < 100*time.Millisecond {
 		return
 	}
 	steps := now.Sub(p.lastRaise).Seconds()
