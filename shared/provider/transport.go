@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -144,7 +145,12 @@ type timeoutError struct {
 
 var _ net.Error = (*timeoutError)(nil)
 
-func (e *timeoutError) Error() string   { return e.cause.Error() + ": " + e.err.Error() }
+func (e *timeoutError) Error() string {
+	if msg := e.err.Error(); strings.Contains(msg, e.cause.Error()) {
+		return msg
+	}
+	return e.cause.Error() + ": " + e.err.Error()
+}
 func (e *timeoutError) Unwrap() error   { return e.cause }
 func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
