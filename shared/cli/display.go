@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -115,10 +116,8 @@ func (d *display) tick(stop, stopped chan struct{}) {
 	}
 }
 
-// observed records what a poll returned, task by task (before the hop is stepped).
+// observed records what a poll returned, task by task. Called with d.mu held.
 func (d *display) observed(tasks map[string]provider.Task) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	for id, t := range tasks {
 		prev := d.tasks[id]
 		s := taskSeen{running: t.Status == provider.Running || prev.running, pct: prev.pct}
@@ -152,6 +151,7 @@ func (d *display) hop(h engine.Hop) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st := h.Doc.State
+	d.observed(observedTasks(h))
 	pending := make(map[string]bool, len(h.Doc.TaskIDs))
 	for _, id := range h.Doc.TaskIDs {
 		pending[id] = true
@@ -228,7 +228,7 @@ func (d *display) providerFailing(err error, next time.Duration) {
 }
 
 func (d *display) failingText() string {
-	return fmt.Sprintf("provider failing since %s (%d polls): %s", d.failSince.Local().Format("15:04:05"), d.failPolls, d.failReason)
+	return fmt.Sprintf("provider failing since %s (%s): %s", d.failSince.Local().Format("15:04:05"), plural(int64(d.failPolls), "poll"), d.failReason)
 }
 
 // failureLines is one failed object: "FAILED  task ID  PATH  REASON" on one line, or, on
@@ -486,7 +486,7 @@ func labelOr(label, id string) string {
 // shortReason is the first line of an error, without the chain of wrapping prefixes a
 // person does not need on a status line ("query aliyun-cdn tasks [..]: ...").
 func shortReason(err error) string {
-	msg := oneLine(err.Error())
+	msg := queryPrefix.ReplaceAllString(oneLine(err.Error()), "")
 	if pe := providerError(err); pe != nil {
 		msg = oneLine(pe.Error())
 	}
@@ -495,6 +495,9 @@ func shortReason(err error) string {
 	}
 	return msg
 }
+
+// queryPrefix is the client's "query aliyun-cdn tasks [1 2 3]: " in front of a poll error.
+var queryPrefix = regexp.MustCompile(`^query \S+ tasks \[[^\]]*\]: `)
 
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")

@@ -263,15 +263,15 @@ func (r *watchRun) run(parent context.Context) int {
 	o := r.opts
 	r.cur, r.failed = r.input, undelivered{}
 	timeout := effectiveTimeout(r.input)
-	// The deadline counts from the watch's start: state.started once there is a state
-	// (whole seconds, as Step counts), now for a new watch until its first hop.
-	guess := time.Unix(time.Now().Unix(), 0)
-	deadline := func() time.Time {
-		if r.cur.State != nil {
-			return r.cur.State.StartedAt().Add(timeout)
-		}
-		return guess.Add(timeout)
+	// The deadline counts from the watch's start: state.started when resuming, else now.
+	// It never moves: the first hop's state may record a later start (its poll may have
+	// hung), and the timeout step below accounts for that.
+	start := time.Now()
+	if st := r.input.State; st != nil {
+		start = st.StartedAt()
 	}
+	deadlineAt := start.Add(timeout)
+	deadline := func() time.Time { return deadlineAt }
 
 	// The engine's context ends at the deadline even in the middle of a call to a
 	// provider that never answers; once the tasks ended, at the end of the delivery
@@ -287,19 +287,17 @@ func (r *watchRun) run(parent context.Context) int {
 	}
 
 	r.eng.MaxDeliveryHops = 0 // bounded by --delivery-timeout instead
-	r.eng.Open = observingOpener(r.eng.Open, r.disp.observed)
 	r.eng.OnHop = func(h engine.Hop) {
-		first := r.cur.State == nil
+		if st := h.Doc.State; st != nil && r.input.State == nil && st.Started > start.Unix() {
+			r.restart(h.Doc, start)
+		}
 		r.disp.hop(h)
 		r.cur = h.Doc
 		r.noteDelivery(h)
 		r.checkpoint()
-		switch {
-		case h.Doc.Finished() && r.tasksDone.IsZero():
+		if h.Doc.Finished() && r.tasksDone.IsZero() {
 			r.tasksDone = time.Now()
 			wd.at(r.tasksDone.Add(r.patience(h.Doc)), errDeliveryPatience)
-		case first && !h.Doc.Finished():
-			wd.at(deadline(), errWatchTimeout) // the state's start may be a second off the guess
 		}
 	}
 	r.disp.start(r.input)
@@ -376,11 +374,21 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// finalHop is the hop at the deadline: one poll and step with the engine, bounded by
-// timeoutGrace; when the provider does not answer in time, a pure step with no answers
-// marks the watch timed out and the timeout notice gets timeoutGrace to be delivered.
+// restart dates a new watch's state from when the command began it: Step records the
+// end of the first hop, which a first poll that hangs can put a long way later, and the
+// timeout counts from the start. The engine goes on with the same document.
+func (r *watchRun) restart(doc *watch.Document, start time.Time) {
+	doc.State.Started = start.Unix()
+	if err := watch.Seal(doc, r.eng.StateKey); err != nil {
+		fmt.Fprintf(r.stderr, "cdnwatch watch: seal the document: %v\n", err)
+	}
+}
+
+// finalHop is the hop at the deadline: one last poll with the engine (a provider that
+// does not answer gets finalPoll), then, unless that ended the watch, a pure step that
+// marks it timed out; its timeout notice gets the rest of timeoutGrace to be delivered.
 func (r *watchRun) finalHop(parent context.Context) {
-	ctx, cancel := context.WithTimeout(parent, min(r.opts.deliveryTimeout, timeoutGrace))
+	ctx, cancel := context.WithTimeout(parent, finalPoll)
 	h, err := r.eng.Step(ctx, r.cur)
 	cancel()
 	if err == nil && h.Doc.Finished() {
@@ -388,6 +396,10 @@ func (r *watchRun) finalHop(parent context.Context) {
 	}
 	r.timeoutStep(parent)
 }
+
+// finalPoll bounds the last poll at the deadline; the timeout notice's delivery gets the
+// rest of timeoutGrace.
+const finalPoll = 2 * time.Second
 
 // patience is how long delivery may go on once the tasks ended.
 func (r *watchRun) patience(d *watch.Document) time.Duration {
@@ -404,13 +416,20 @@ func (r *watchRun) patience(d *watch.Document) time.Duration {
 func (r *watchRun) timeoutStep(parent context.Context) {
 	doc := r.cur
 	now := time.Now()
+	timeout := effectiveTimeout(doc)
 	if doc.State == nil {
-		// Not one poll was answered: begin the state at the watch's start, so the step
-		// below sees the timeout as passed.
-		doc = watch.Step(doc, nil, now.Add(-effectiveTimeout(doc)), r.eng.Policy, watch.Info{}).Doc
+		// Not one hop made it: begin the state at the watch's start, so the step below
+		// sees the timeout as passed.
+		doc = watch.Step(doc, nil, now.Add(-timeout), r.eng.Policy, watch.Info{}).Doc
 	}
-	res := watch.Step(doc, nil, now, r.eng.Policy, watch.Info{})
-	ctx, cancel := context.WithTimeout(parent, min(r.opts.deliveryTimeout, timeoutGrace))
+	// The state's start is when the first hop ended, which a hanging first poll delays:
+	// step at the state's own timeout when that is a moment later than now.
+	at := now
+	if end := doc.State.StartedAt().Add(timeout); end.After(at) {
+		at = end
+	}
+	res := watch.Step(doc, nil, at, r.eng.Policy, watch.Info{})
+	ctx, cancel := context.WithTimeout(parent, min(r.opts.deliveryTimeout, timeoutGrace-finalPoll))
 	defer cancel()
 	rep := r.eng.Dispatcher.Deliver(ctx, &res.Doc.State.Outbox, res.Doc.Notify)
 	if err := watch.Seal(res.Doc, r.eng.StateKey); err != nil {

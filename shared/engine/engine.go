@@ -58,6 +58,9 @@ type Hop struct {
 	FailingSince time.Time
 	// Unanswered counts the ids whose call failed this hop.
 	Unanswered int
+	// Observed are this hop's answers, task by task (nil when no call was made), for a
+	// display that keeps each pending task's last known progress. Not to be modified.
+	Observed map[string]provider.Task
 }
 
 // Done reports whether the watch needs no further hop.
@@ -153,7 +156,7 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 	if err := watch.Seal(res.Doc, e.StateKey); err != nil {
 		return Hop{}, fmt.Errorf("seal watch document: %w", err)
 	}
-	h := Hop{Result: res, Delivery: rep, Calls: calls, ProviderErr: pollErr, Unanswered: len(info.Unanswered)}
+	h := Hop{Result: res, Delivery: rep, Calls: calls, ProviderErr: pollErr, Unanswered: len(info.Unanswered), Observed: obs}
 	if since > 0 {
 		h.FailingSince = time.Unix(since, 0)
 	}
