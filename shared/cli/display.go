@@ -275,7 +275,11 @@ func (d *display) overall() float64 {
 	for _, t := range d.tasks {
 		done += t.pct
 	}
-	return min(100, done/float64(d.total))
+	p := min(100, done/float64(d.total))
+	if d.counts.Pending > 0 {
+		p = min(p, 99.4) // never "100%" while a task is pending, rounding or not
+	}
+	return p
 }
 
 func (d *display) running() int {

@@ -41,6 +41,8 @@ type watchOpts struct {
 	scope                               mapValue
 	interval, timeout, deliveryTimeout  time.Duration
 	json                                bool
+	// inProcess: the demo, whose document lives and ends with the process.
+	inProcess bool
 }
 
 func (a *app) watchCmd() *cobra.Command {
@@ -593,7 +595,7 @@ func (r *watchRun) summary(res watchOutcome) {
 	if r.opts.json {
 		where = append(where, "stdout (--json)")
 	}
-	if res.word == "interrupted" || res.word == "timeout" {
+	if (res.word == "interrupted" || res.word == "timeout") && !r.opts.inProcess {
 		file := r.opts.stateFile
 		if file == "" || r.stateErr != nil {
 			file = r.saveForResume()
@@ -611,7 +613,7 @@ func (r *watchRun) summary(res watchOutcome) {
 	}
 	if len(where) > 0 {
 		fmt.Fprintf(w, "  document: %s\n", strings.Join(where, " and "))
-	} else {
+	} else if !r.opts.inProcess {
 		fmt.Fprintln(w, "  document: not kept (add --state FILE or --json)")
 	}
 	if len(res.undelivered) > 0 {
