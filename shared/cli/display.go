@@ -522,11 +522,16 @@ func dedupePrefixes(s string) string {
 	return strings.Join(out, ": ")
 }
 
-// cliLogger logs warnings and errors as text on w; CDNWATCH_LOG_LEVEL lowers it.
-func cliLogger(w io.Writer, env *config.Env, getenv config.Getenv) *slog.Logger {
+// cliLogger logs as text on w: warnings and errors by default, only errors under a live
+// display (which itself shows a failing provider, and whose summary names what was not
+// delivered); CDNWATCH_LOG_LEVEL sets it either way.
+func cliLogger(w io.Writer, env *config.Env, getenv config.Getenv, live bool) *slog.Logger {
 	lvl := env.LogLevel
 	if getenv("CDNWATCH_LOG_LEVEL") == "" {
 		lvl = slog.LevelWarn
+		if live {
+			lvl = slog.LevelError
+		}
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }

@@ -402,3 +402,37 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A provider that fails for a while: the block says since when and how many polls, the
+// watch goes on, and it ends complete (exit 0) once the provider answers again.
+func TestLiveDisplayShowsProviderTrouble(t *testing.T) {
+	binary(t)
+	f := newFixture(t)
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, f.task(cdnsim.Object{Path: fmt.Sprintf("https://static.example.com/t/%d.css", i),
+			Type: cdnsim.TypeFile, Duration: 2 * time.Second}))
+	}
+	f.sim.SetFaults("aliyun-cdn", cdnsim.Faults{Fail5xx: 12})
+	raw, code := runInPTY(t, 80, 24, f.binEnv(), "watch", "--provider", "aliyun-cdn", "--task-id", strings.Join(ids, ","),
+		"--interval", "4s", "--timeout", "2m")
+	if code != ExitComplete {
+		t.Fatalf("exit %d, want 0; terminal:\n%q", code, raw)
+	}
+	if !regexp.MustCompile(`provider failing since \d\d:\d\d:\d\d \(\d+ polls?\): `).MatchString(raw) {
+		t.Errorf("the block never said the provider was failing:\n%q", raw)
+	}
+	// A frame as a person saw it while the provider failed.
+	scr := newScreen(t, 80, 24)
+	if i := strings.Index(raw, "provider failing since"); i > 0 {
+		if j := strings.Index(raw[i:], "\x1b[J"); j > 0 {
+			scr.feed(raw[:i+j])
+			t.Logf("while failing:\n%s", scr.last())
+		}
+	}
+	final := newScreen(t, 80, 24)
+	final.feed(raw)
+	if text := final.last(); strings.Contains(text, "provider failing") || !strings.Contains(text, "complete: every task finished") {
+		t.Errorf("final screen:\n%s", text)
+	}
+}

@@ -96,7 +96,7 @@ func (a *app) runSweep(cmd *cobra.Command, o *sweepOpts) error {
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
-	logger := cliLogger(io.Err, env, a.getenv)
+	logger := cliLogger(io.Err, env, a.getenv, false)
 	eng, err := env.Engine(logger)
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)

@@ -130,7 +130,7 @@ func (a *app) runWatch(cmd *cobra.Command, o *watchOpts) error {
 		return exitf(ExitUsage, "%v", &provider.ErrUnknownProvider{Name: doc.Provider})
 	}
 	disp := newDisplay(a.io.Err)
-	logger := cliLogger(disp.Above(a.io.Err), env, a.getenv)
+	logger := cliLogger(disp.Above(a.io.Err), env, a.getenv, disp.live)
 	eng, err := env.Engine(logger)
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
