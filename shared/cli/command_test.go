@@ -105,6 +105,7 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown command", nil, "", []string{"wacth"}, []string{`unknown command "wacth"`, "Did you mean this?", "watch"}},
+		{"help of an unknown command", nil, "", []string{"help", "wacth"}, []string{`no command "wacth" (did you mean "watch"?)`}},
 		{"unknown flag", nil, "", []string{"watch", "--task-ids", "1"}, []string{"unknown flag: --task-ids (did you mean --task-id?)"}},
 		{"single dash", nil, "", []string{"watch", "-provider", "x"}, []string{"flags are long"}},
 		{"duration without unit", nil, "", []string{"watch", "--provider", "aliyun-cdn", "--task-id", id, "--timeout", "30"},
