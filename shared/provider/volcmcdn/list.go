@@ -34,7 +34,8 @@ func (d *driver) ListLimits() provider.ListLimits {
 // ListPage makes one ListContentTasks call: no TaskId, no TaskStatus filter (every state
 // is wanted), StartTime/EndTime in Unix seconds. A listing by domains is one page
 // sequence per domain (the Domain filter takes one). A task is one page entry however
-// many URLs it has; its rows are the by-id path's (objects), so statuses map alike.
+// many URLs it has; its rows are the by-id path's (objects), so statuses map alike: a
+// done task costs one more call (DescribeContentTaskByTaskId), paced with the rest.
 //
 // The API answers an old window with what it still keeps rather than an error, so a
 // window past retention is refused here: a sweep must not call a clipped window complete.
@@ -63,9 +64,15 @@ func (d *driver) ListPage(ctx context.Context, q provider.ListQuery, cursor stri
 	}
 	var rows []provider.Object
 	for _, t := range out.Tasks {
-		if t != nil {
-			rows = append(rows, d.objects(ctx, t)...)
+		if t == nil {
+			continue
 		}
+		objs, err := d.objects(ctx, t)
+		if err != nil {
+			return nil, "", fmt.Errorf("list %s page %d, task %s: %w", seqName(domains[c.Seq]), c.Page,
+				volcengine.StringValue(t.TaskId), err)
+		}
+		rows = append(rows, objs...)
 	}
 	size, total := 0, int64(0)
 	if p := out.Pagination; p != nil {
