@@ -75,14 +75,15 @@ func TestErrcodes(t *testing.T) {
 }
 
 // A watch with 500 failed objects: the message fits DingTalk's 20,000 bytes and the
-// listed plus announced failures add up to 500.
+// listed plus announced failures add up to 500. Its paths and reasons carry "<&>", so
+// it goes out as text.
 func TestSizeLimit(t *testing.T) {
 	for _, lang := range []string{"en", "zh"} {
 		m := dingtalk.Render(notifytest.ManyFailures(50, 450), lang)
-		if len(m.Markdown.Text) > dingtalk.MaxMarkdownBytes {
-			t.Errorf("%s: %d bytes, limit %d", lang, len(m.Markdown.Text), dingtalk.MaxMarkdownBytes)
+		if m.MsgType != "text" || len(m.Body()) > dingtalk.MaxTextBytes {
+			t.Errorf("%s: %s of %d bytes, want text of at most %d", lang, m.MsgType, len(m.Body()), dingtalk.MaxTextBytes)
 		}
-		shown, more := notifytest.Listed(m.Markdown.Text)
+		shown, more := notifytest.Listed(m.Body())
 		if shown == 0 || shown+more != 500 {
 			t.Errorf("%s: %d listed + %d announced = %d, want 500", lang, shown, more, shown+more)
 		}
@@ -91,9 +92,12 @@ func TestSizeLimit(t *testing.T) {
 
 func TestChinese(t *testing.T) {
 	m := dingtalk.Render(notifytest.Notice(notify.WatchFinished), "zh")
-	for _, want := range []string{"已结束，有失败", "服务商", "失败（3）", notifytest.FixturePath} {
-		if !strings.Contains(m.Markdown.Text, want) {
-			t.Errorf("zh message lacks %q:\n%s", want, m.Markdown.Text)
+	if m.MsgType != "markdown" {
+		t.Errorf("a notice of plain words went out as %s", m.MsgType)
+	}
+	for _, want := range []string{"已结束，有失败", "**服务商**", "失败（3）", notifytest.FixturePath} {
+		if !strings.Contains(m.Body(), want) {
+			t.Errorf("zh message lacks %q:\n%s", want, m.Body())
 		}
 	}
 }

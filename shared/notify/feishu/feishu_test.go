@@ -95,13 +95,21 @@ func TestSizeLimit(t *testing.T) {
 		if len(b) > feishu.MaxBodyBytes {
 			t.Errorf("%s: body of %d bytes, limit %d", lang, len(b), feishu.MaxBodyBytes)
 		}
-		content := m.Card.Elements[0].Content
+		var content string
+		for _, e := range m.Card.Elements {
+			switch {
+			case e.Tag == "div" && e.Text != nil && e.Text.Tag == "plain_text":
+				content += "\n" + e.Text.Content
+			case e.Tag == "markdown" && strings.Contains(e.Content, "<&>"):
+				t.Errorf("%s: user text in card markdown: %s", lang, e.Content)
+			}
+		}
 		shown, more := notifytest.Listed(content)
 		if shown == 0 || shown+more != 500 {
 			t.Errorf("%s: %d listed + %d announced = %d, want 500", lang, shown, more, shown+more)
 		}
-		if strings.Contains(content, "<&>") {
-			t.Errorf("%s: '<' and '>' are not escaped in card markdown", lang)
+		if !strings.Contains(content, "origin timed out & answered <504>") {
+			t.Errorf("%s: the reasons do not show as they are in plain_text:\n%.500s", lang, content)
 		}
 	}
 }
@@ -111,8 +119,12 @@ func TestChinese(t *testing.T) {
 	if m.Card.Header.Title.Content != "❌ 多个任务失败 — "+notifytest.FixtureLabel || m.Card.Header.Template != "red" {
 		t.Errorf("header = %+v", m.Card.Header)
 	}
-	if c := m.Card.Elements[0].Content; !strings.Contains(c, "失败（2）") {
-		t.Errorf("zh card lacks the list title:\n%s", c)
+	if c := m.Card.Elements[1].Content; m.Card.Elements[1].Tag != "markdown" || c != "**失败（2）**" {
+		t.Errorf("zh card's second element is not the list title: %+v", m.Card.Elements[1])
+	}
+	if e := m.Card.Elements[2]; e.Tag != "div" || e.Text == nil || e.Text.Tag != "plain_text" ||
+		!strings.Contains(e.Text.Content, notifytest.FixturePath+" — "+notifytest.FixtureReason) {
+		t.Errorf("zh card's failures are not plain_text: %+v", e)
 	}
 }
 
