@@ -112,3 +112,19 @@ func TestRedirectIsPermanent(t *testing.T) {
 		t.Fatalf("err = %v, want permanent", err)
 	}
 }
+
+// A CloudFront wildcard, an Aliyun regex refresh or a label with a link or a font tag
+// sends a text message holding them as they are; a notice of plain words is markdown.
+func TestMarkupGoesOutAsText(t *testing.T) {
+	for _, path := range []string{"/*", `https://example.com/img/.*\.jpg$`, "[x](http://evil.example/)", "<font color=red>x</font>", "a_b_c"} {
+		n := notifytest.Notice(notify.TaskFailed)
+		n.Failures[0].Path = path
+		m := dingtalk.Render(n, "en")
+		if m.MsgType != "text" || m.Markdown != nil || !strings.Contains(m.Body(), " "+path+" — ") {
+			t.Errorf("path %q: %s %q, want a text message with the path as it is", path, m.MsgType, m.Body())
+		}
+	}
+	if m := dingtalk.Render(notifytest.Notice(notify.TaskFailed), "en"); m.MsgType != "markdown" || m.Text != nil {
+		t.Errorf("plain notice: %s", m.MsgType)
+	}
+}

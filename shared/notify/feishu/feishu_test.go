@@ -134,3 +134,39 @@ func httpHandler(body string) http.HandlerFunc {
 		_, _ = w.Write([]byte(body))
 	}
 }
+
+// User text never reaches the card's markdown: a label with an <at> mention stays in the
+// header's plain_text, a path with emphasis in a div's plain_text, a hostile watch id in
+// the note's plain_text.
+func TestUserTextInPlainText(t *testing.T) {
+	n := notifytest.Notice(notify.TaskFailed)
+	n.Label = `<at id=all></at>`
+	n.WatchID = "**w**"
+	n.Failures[0].Path = "/a*b*c [x](http://evil.example/)"
+	m := feishu.Render(n, "en")
+	if m.Card.Header.Title.Tag != "plain_text" || !strings.HasSuffix(m.Card.Header.Title.Content, " — <at id=all></at>") {
+		t.Errorf("header %+v", m.Card.Header.Title)
+	}
+	var plain string
+	for _, e := range m.Card.Elements {
+		switch e.Tag {
+		case "markdown":
+			for _, bad := range []string{"<at", "a*b*c", "evil", "**w**"} {
+				if strings.Contains(e.Content, bad) {
+					t.Errorf("user text %q in markdown: %s", bad, e.Content)
+				}
+			}
+		case "div":
+			plain += e.Text.Tag + ":" + e.Text.Content + "\n"
+		case "note":
+			for _, x := range e.Elements {
+				plain += x.Tag + ":" + x.Content + "\n"
+			}
+		}
+	}
+	for _, want := range []string{"plain_text:- 16520011 /a*b*c [x](http://evil.example/) — ", "plain_text:watch **w** · "} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("plain_text elements lack %q:\n%s", want, plain)
+		}
+	}
+}

@@ -92,3 +92,22 @@ func TestChinese(t *testing.T) {
 		}
 	}
 }
+
+// A label with a mention goes out as text, with the mention broken by an invisible
+// WORD JOINER (WeCom reads <@userid> in text messages too); a failure reason with
+// markdown goes out as text as it is.
+func TestMarkupGoesOutAsText(t *testing.T) {
+	n := notifytest.Notice(notify.TaskFailed)
+	n.Label = "deploy <@all>"
+	n.Failures[0].Reason = "**urgent** [x](http://evil.example/)"
+	m := wecom.Render(n, "en")
+	if m.MsgType != "text" || m.Markdown != nil {
+		t.Fatalf("%s, want text", m.MsgType)
+	}
+	if strings.Contains(m.Body(), "<@all>") || !strings.Contains(m.Body(), "deploy <\u2060@all>") {
+		t.Errorf("the mention is not broken:\n%q", m.Body())
+	}
+	if !strings.Contains(m.Body(), "— **urgent** [x](http://evil.example/)") {
+		t.Errorf("the reason is not as it is:\n%s", m.Body())
+	}
+}

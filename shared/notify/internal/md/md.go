@@ -278,6 +278,9 @@ func (rd Reader) Visible(s string) string {
 }
 
 func (rd Reader) inline(s string) string {
+	// A backslash escape shows its character as it is: hide it from the markup rules
+	// below (as a private-use rune) and put it back at the end.
+	s = backslash.ReplaceAllStringFunc(s, func(m string) string { return string(rune(0xE000 + int(m[1]))) })
 	s = fontTag.ReplaceAllString(s, "")
 	s = atTag.ReplaceAllString(s, "@mention")
 	s = atMention.ReplaceAllString(s, "@$1")
@@ -287,7 +290,12 @@ func (rd Reader) inline(s string) string {
 	for _, re := range emphasis {
 		s = re.ReplaceAllString(s, "$1")
 	}
-	s = backslash.ReplaceAllString(s, "$1")
+	s = strings.Map(func(r rune) rune {
+		if r >= 0xE000 && r < 0xE080 {
+			return r - 0xE000
+		}
+		return r
+	}, s)
 	return rd.entities(s)
 }
 
