@@ -2,7 +2,6 @@ package slack
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -50,16 +49,36 @@ func (r renderer) lists() []list {
 // list goes out as mrkdwn, ids and paths in code spans, only when its text is inert
 // there; otherwise as plain_text, which shows its content as it is (no formatting, no
 // mentions, no links, and with emoji off no :emoji:).
-var (
-	// outside code spans: markers and emoji shortcodes
-	mrkdwnActive = regexp.MustCompile("[*_~`]|:[A-Za-z0-9_+'-]+:")
-)
 
 // inertCode: s shows as itself in a code span (after esc).
 func inertCode(s string) bool { return !strings.Contains(s, "`") }
 
-// inertText: s shows as itself in mrkdwn outside a code span (after esc).
-func inertText(s string) bool { return !mrkdwnActive.MatchString(s) }
+// inertText: s shows as itself in mrkdwn outside a code span (after esc): no emphasis
+// or code marker, and no emoji shortcode (":name:").
+func inertText(s string) bool {
+	if strings.ContainsAny(s, "*_~`") {
+		return false
+	}
+	for i := strings.IndexByte(s, ':'); i >= 0; {
+		j := i + 1
+		for j < len(s) && isShortcodeByte(s[j]) {
+			j++
+		}
+		if j < len(s) && s[j] == ':' && j > i+1 {
+			return false
+		}
+		k := strings.IndexByte(s[j:], ':')
+		if k < 0 {
+			break
+		}
+		i = j + k
+	}
+	return true
+}
+
+func isShortcodeByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_+'-", c) >= 0
+}
 
 func inertList(l msgtext.List) bool {
 	if !inertText(l.Title) {

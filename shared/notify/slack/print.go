@@ -3,6 +3,7 @@ package slack
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -109,23 +110,29 @@ func fieldRows(fields []*slackapi.TextBlockObject) []string {
 func shown(t *slackapi.TextBlockObject) string {
 	if t.Type == slackapi.PlainTextType {
 		if t.Emoji != nil && *t.Emoji {
-			return emoji.ReplaceAllString(t.Text, "◌")
+			return rx().emoji.ReplaceAllString(t.Text, "◌")
 		}
 		return t.Text
 	}
 	return plainText(t.Text)
 }
 
-// emphasis matches *bold*, _italic_ and ~strike~ spans that start and end at word
-// boundaries, as Slack reads them.
-var emphasis = regexp.MustCompile(`(^|[\s(])[*_~]([^*_~\n]+)[*_~]($|[\s),.:;!?])`)
+// printRE holds the patterns that read mrkdwn back, compiled on first use: only the
+// receiver, the demo and tests print messages, and sending should not pay for them at
+// start.
+type printRE struct{ emphasis, codeSpan, control, emoji *regexp.Regexp }
 
-var (
-	codeSpan = regexp.MustCompile("`[^`]*`")
-	// <!channel>, <!here>, <@U…>, <#C…>, <url|text>, <url>: mentions and links.
-	control = regexp.MustCompile(`<([!@#]?)([^>|]*)(?:\|([^>]*))?>`)
-	emoji   = regexp.MustCompile(`:[A-Za-z0-9_+'-]+:`)
-)
+var rx = sync.OnceValue(func() *printRE {
+	return &printRE{
+		// *bold*, _italic_ and ~strike~ spans that start and end at word boundaries, as
+		// Slack reads them.
+		emphasis: regexp.MustCompile(`(^|[\s(])[*_~]([^*_~\n]+)[*_~]($|[\s),.:;!?])`),
+		codeSpan: regexp.MustCompile("`[^`]*`"),
+		// <!channel>, <!here>, <@U…>, <#C…>, <url|text>, <url>: mentions and links.
+		control: regexp.MustCompile(`<([!@#]?)([^>|]*)(?:\|([^>]*))?>`),
+		emoji:   regexp.MustCompile(`:[A-Za-z0-9_+'-]+:`),
+	}
+})
 
 var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
@@ -135,7 +142,7 @@ var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 func plainText(s string) string {
 	var sb strings.Builder
 	last := 0
-	for _, m := range codeSpan.FindAllStringIndex(s, -1) {
+	for _, m := range rx().codeSpan.FindAllStringIndex(s, -1) {
 		sb.WriteString(mrkdwnText(s[last:m[0]]))
 		sb.WriteString(unescaper.Replace(s[m[0]+1 : m[1]-1]))
 		last = m[1]
@@ -146,10 +153,10 @@ func plainText(s string) string {
 
 func mrkdwnText(s string) string {
 	// Twice: a match consumes the space a following span would start at.
-	s = emphasis.ReplaceAllString(s, "$1$2$3")
-	s = emphasis.ReplaceAllString(s, "$1$2$3")
-	s = control.ReplaceAllStringFunc(s, func(m string) string {
-		g := control.FindStringSubmatch(m)
+	s = rx().emphasis.ReplaceAllString(s, "$1$2$3")
+	s = rx().emphasis.ReplaceAllString(s, "$1$2$3")
+	s = rx().control.ReplaceAllStringFunc(s, func(m string) string {
+		g := rx().control.FindStringSubmatch(m)
 		switch {
 		case g[1] != "":
 			return "@" + g[2]
@@ -158,7 +165,7 @@ func mrkdwnText(s string) string {
 		}
 		return g[2]
 	})
-	s = emoji.ReplaceAllString(s, "◌")
+	s = rx().emoji.ReplaceAllString(s, "◌")
 	return unescaper.Replace(s)
 }
 

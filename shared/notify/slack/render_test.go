@@ -200,7 +200,11 @@ func TestRenderFallsBackToPlainText(t *testing.T) {
 	if got.Type != slackapi.MarkdownType || !got.Verbatim || !strings.Contains(got.Text, "`"+notifytest.FixturePath+"`") {
 		t.Errorf("inert list: %+v, want verbatim mrkdwn with the path in a code span", got)
 	}
-	for _, reason := range []string{"a *bold* claim", "it is :fire:", "use `curl`", "~gone~"} {
+	n.Failures[0].Reason = "refused: https://origin.example:8080/ answered 502"
+	if got := section(slack.Render(n), "16520011"); got.Type != slackapi.MarkdownType {
+		t.Errorf("a reason with colons but no shortcode went out as %s", got.Type)
+	}
+	for _, reason := range []string{"a *bold* claim", "it is :fire:", "use `curl`", "~gone~", "x:+1:y"} {
 		n.Failures[0].Reason = reason
 		got := section(slack.Render(n), "16520011")
 		if got.Type != slackapi.PlainTextType || got.Emoji == nil || *got.Emoji || !strings.Contains(got.Text, "— "+reason) {

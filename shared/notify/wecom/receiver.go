@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"cdnwatch/shared/notify/internal/fakerobot"
 	"cdnwatch/shared/notify/internal/md"
@@ -22,7 +23,8 @@ func NewReceiver(w io.Writer, key string) *Receiver {
 
 type service struct{ key string }
 
-var textMention = regexp.MustCompile(`<@([^>]*)>`)
+// textMention is compiled on first use: only the receiver needs it.
+var textMention = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<@([^>]*)>`) })
 
 // visible drops the WORD JOINER, which a reader does not see.
 func visible(s string) string { return strings.ReplaceAll(s, "\u2060", "") }
@@ -75,7 +77,7 @@ func (s *service) Accept(r *http.Request, body []byte) (string, int, any) {
 			return "", http.StatusOK, answer{codeTooLong, "content exceed max length 2048"}
 		}
 		// Text messages read <@userid> as a mention too.
-		return visible(textMention.ReplaceAllString(m.Text.Content, "@$1")), 0, nil
+		return visible(textMention().ReplaceAllString(m.Text.Content, "@$1")), 0, nil
 	}
 	return "", http.StatusOK, answer{40008, "invalid message type"}
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"cdnwatch/shared/notify/msgtext"
 )
@@ -233,23 +234,32 @@ type Reader struct {
 	Entities bool
 }
 
-var (
-	codeSpan  = regexp.MustCompile("`[^`\n]*`")
-	heading   = regexp.MustCompile(`^#{1,6} `)
-	quote     = regexp.MustCompile(`^> ?`)
-	fontTag   = regexp.MustCompile(`</?font\b[^>]*>`)
-	atTag     = regexp.MustCompile(`<at\b[^>]*>[^<]*</at>`)
-	atMention = regexp.MustCompile(`<@([^>]*)>`)
-	anyTag    = regexp.MustCompile(`</?[A-Za-z][^>]*>`)
-	image     = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
-	link      = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
-	emphasis  = []*regexp.Regexp{
-		regexp.MustCompile(`\*\*(.+?)\*\*`), regexp.MustCompile(`__(.+?)__`), regexp.MustCompile(`~~(.+?)~~`),
-		regexp.MustCompile(`\*([^*]+?)\*`), regexp.MustCompile(`_([^_]+?)_`),
+// readerRE holds Visible's patterns, compiled on first use: only test receivers and
+// the demo read markdown back, and a binary that sends should not pay for it at start.
+type readerRE struct {
+	codeSpan, heading, quote, fontTag, atTag, atMention, anyTag, image, link, backslash, entity *regexp.Regexp
+	emphasis                                                                                    []*regexp.Regexp
+}
+
+var rx = sync.OnceValue(func() *readerRE {
+	return &readerRE{
+		codeSpan:  regexp.MustCompile("`[^`\n]*`"),
+		heading:   regexp.MustCompile(`^#{1,6} `),
+		quote:     regexp.MustCompile(`^> ?`),
+		fontTag:   regexp.MustCompile(`</?font\b[^>]*>`),
+		atTag:     regexp.MustCompile(`<at\b[^>]*>[^<]*</at>`),
+		atMention: regexp.MustCompile(`<@([^>]*)>`),
+		anyTag:    regexp.MustCompile(`</?[A-Za-z][^>]*>`),
+		image:     regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`),
+		link:      regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`),
+		emphasis: []*regexp.Regexp{
+			regexp.MustCompile(`\*\*(.+?)\*\*`), regexp.MustCompile(`__(.+?)__`), regexp.MustCompile(`~~(.+?)~~`),
+			regexp.MustCompile(`\*([^*]+?)\*`), regexp.MustCompile(`_([^_]+?)_`),
+		},
+		backslash: regexp.MustCompile("\\\\([!-/:-@\\[-`{-~])"),
+		entity:    regexp.MustCompile(`&(lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});`),
 	}
-	backslash = regexp.MustCompile("\\\\([!-/:-@\\[-`{-~])")
-	entity    = regexp.MustCompile(`&(lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});`)
-)
+})
 
 // Visible turns markdown into the text a reader sees: headings, quotes, bold, italics,
 // strike-through, links, images, font tags and mentions are read as the markup they
@@ -258,15 +268,15 @@ var (
 func (rd Reader) Visible(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		l = heading.ReplaceAllString(l, "")
-		l = quote.ReplaceAllString(l, "")
+		l = rx().heading.ReplaceAllString(l, "")
+		l = rx().quote.ReplaceAllString(l, "")
 		if !rd.CodeSpans {
 			lines[i] = rd.inline(l)
 			continue
 		}
 		var sb strings.Builder
 		last := 0
-		for _, m := range codeSpan.FindAllStringIndex(l, -1) {
+		for _, m := range rx().codeSpan.FindAllStringIndex(l, -1) {
 			sb.WriteString(rd.inline(l[last:m[0]]))
 			sb.WriteString(rd.entities(l[m[0]+1 : m[1]-1]))
 			last = m[1]
@@ -280,14 +290,14 @@ func (rd Reader) Visible(s string) string {
 func (rd Reader) inline(s string) string {
 	// A backslash escape shows its character as it is: hide it from the markup rules
 	// below (as a private-use rune) and put it back at the end.
-	s = backslash.ReplaceAllStringFunc(s, func(m string) string { return string(rune(0xE000 + int(m[1]))) })
-	s = fontTag.ReplaceAllString(s, "")
-	s = atTag.ReplaceAllString(s, "@mention")
-	s = atMention.ReplaceAllString(s, "@$1")
-	s = anyTag.ReplaceAllString(s, "")
-	s = image.ReplaceAllString(s, "$1")
-	s = link.ReplaceAllString(s, "$1")
-	for _, re := range emphasis {
+	s = rx().backslash.ReplaceAllStringFunc(s, func(m string) string { return string(rune(0xE000 + int(m[1]))) })
+	s = rx().fontTag.ReplaceAllString(s, "")
+	s = rx().atTag.ReplaceAllString(s, "@mention")
+	s = rx().atMention.ReplaceAllString(s, "@$1")
+	s = rx().anyTag.ReplaceAllString(s, "")
+	s = rx().image.ReplaceAllString(s, "$1")
+	s = rx().link.ReplaceAllString(s, "$1")
+	for _, re := range rx().emphasis {
 		s = re.ReplaceAllString(s, "$1")
 	}
 	s = strings.Map(func(r rune) rune {
@@ -303,7 +313,7 @@ func (rd Reader) entities(s string) string {
 	if !rd.Entities {
 		return s
 	}
-	return entity.ReplaceAllStringFunc(s, func(e string) string {
+	return rx().entity.ReplaceAllStringFunc(s, func(e string) string {
 		switch e {
 		case "&lt;":
 			return "<"
