@@ -157,8 +157,20 @@ func (d *driver) objects(ctx context.Context, t *mcdn.TaskForListContentTasksOut
 	var res *vendorResults
 	if taskStatus == provider.Complete && anySubmitted(t.SubTasks) {
 		var err error
-		if res, err = d.results(ctx, base.TaskID); err != nil {
-			return nil, err
+		switch res, err = d.results(ctx, base.TaskID); provider.KindOf(err) {
+		case provider.KindOther:
+			if err != nil {
+				return nil, err
+			}
+		case provider.KindInvalidID, provider.KindBadRequest:
+			// ListContentTasks knows the task, so this refusal says nothing about it:
+			// its submitted URLs stay running (no results yet) and the watch goes on,
+			// until its timeout at most.
+			d.base.Log.WarnContext(ctx, "DescribeContentTaskByTaskId refused a task ListContentTasks knows; no vendor results this time",
+				"provider", Name, "task", base.TaskID, "err", err)
+			res = nil
+		default:
+			return nil, err // auth (the key may lack this action), throttling, outages
 		}
 	}
 	var out []provider.Object

@@ -2,6 +2,7 @@ package volcmcdn
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -219,4 +220,52 @@ func TestCredentialsFromEnvironment(t *testing.T) {
 	}
 	t.Setenv("HOME", home)
 	providertest.CheckEnvCredentials(t, Name, keyID, secret, "VOLCENGINE_ACCESS_KEY", "VOLCENGINE_SECRET_KEY")
+}
+
+// When DescribeContentTaskByTaskId refuses a task that ListContentTasks knows (a bad
+// request), the submitted URLs stay running and the poll goes on; when it denies the
+// key (no permission for this action), the poll fails with that refusal, naming the
+// action.
+func TestResultsRefused(t *testing.T) {
+	for _, tt := range []struct {
+		status     int
+		code       string
+		wantErr    bool
+		wantStatus provider.Status
+	}{
+		{400, "InvalidParameter", false, provider.Running},
+		{403, "AccessDenied", true, ""},
+	} {
+		t.Run(tt.code, func(t *testing.T) {
+			sim := cdnsim.New(cdnsim.Options{AccessKeyID: keyID, AccessKeySecret: secret})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Get("Action") == "DescribeContentTaskByTaskId" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tt.status)
+					fmt.Fprintf(w, `{"ResponseMetadata":{"RequestId":"r1","Action":"DescribeContentTaskByTaskId","Version":"2022-03-01","Service":"mcdn","Region":"cn-north-1","Error":{"CodeN":100%d,"Code":%q,"Message":"refused"}}}`, tt.status, tt.code)
+					return
+				}
+				sim.Handler(Name).ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			drv, err := open(context.Background(), provider.Config{Endpoint: srv.URL,
+				Credentials: &provider.Credentials{AccessKeyID: keyID, AccessKeySecret: secret}},
+				volc.Options{Retry: volc.RetryPolicy{MinDelay: time.Millisecond, MinThrottleDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := sim.AddTask(Name, cdnsim.Task{Created: time.Now().Add(-time.Hour),
+				Objects: []cdnsim.Object{{Path: "https://m.example.com/x.js", Type: cdnsim.TypeFile, Duration: time.Minute}}})
+			objs, err := drv.Describe(context.Background(), []string{id})
+			if tt.wantErr {
+				if !provider.Refused(err) || !strings.Contains(err.Error(), "DescribeContentTaskByTaskId") {
+					t.Errorf("err = %v, want a refusal naming DescribeContentTaskByTaskId", err)
+				}
+				return
+			}
+			if err != nil || len(objs) != 1 || objs[0].Status != tt.wantStatus {
+				t.Errorf("%+v, %v; want one %s object", objs, err, tt.wantStatus)
+			}
+		})
+	}
 }
