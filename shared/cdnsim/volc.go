@@ -21,6 +21,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 const volcRegion = "cn-north-1"
@@ -30,6 +32,24 @@ type volcAPI struct {
 	service string // the credential scope's service and ResponseMetadata.Service: "mcdn", "cdn"
 	version string // e.g. "2022-03-01"
 	actions map[string]volcAction
+	// ownLimits are the actions with a flow limit of their own (calls/s per access key),
+	// apart from the service's bucket (Limits.QPS) the other actions share.
+	ownLimits map[string]float64
+}
+
+// allow takes a token from the bucket action draws on.
+func (a *volcAPI) allow(b *backend, action, keyID string) bool {
+	qps, own := a.ownLimits[action]
+	if !own {
+		return b.allow(keyID)
+	}
+	b.mu.Lock()
+	if b.buckets == nil {
+		b.buckets = make(map[string]*rate.Limiter)
+	}
+	lim := bucket(b.buckets, action+"\x00"+keyID, qps)
+	b.mu.Unlock()
+	return lim.Allow()
 }
 
 // volcAction answers one action from its decoded JSON body; the result becomes "Result".
@@ -124,7 +144,7 @@ func (a *volcAPI) serve(b *backend, v *volcVerifier, w http.ResponseWriter, r *h
 		fail(verr)
 		return
 	}
-	if !b.allow(keyID) {
+	if !a.allow(b, meta.Action, keyID) {
 		fail(volcThrottled)
 		return
 	}
