@@ -21,8 +21,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 const volcRegion = "cn-north-1"
@@ -37,19 +35,13 @@ type volcAPI struct {
 	ownLimits map[string]float64
 }
 
-// allow takes a token from the bucket action draws on.
+// allow counts the call against the limit action draws on: its own, or the service's.
 func (a *volcAPI) allow(b *backend, action, keyID string) bool {
 	qps, own := a.ownLimits[action]
 	if !own {
 		return b.allow(keyID)
 	}
-	b.mu.Lock()
-	if b.buckets == nil {
-		b.buckets = make(map[string]*rate.Limiter)
-	}
-	lim := bucket(b.buckets, action+"\x00"+keyID, qps)
-	b.mu.Unlock()
-	return lim.Allow()
+	return b.admitAt(keyID, action, qps)
 }
 
 // volcAction answers one action from its decoded JSON body; the result becomes "Result".
