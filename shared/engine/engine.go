@@ -58,8 +58,8 @@ type Hop struct {
 	FailingSince time.Time
 	// Unanswered counts the ids whose call failed this hop.
 	Unanswered int
-	// Observed are this hop's answers, task by task (nil when no call was made), for a
-	// display that keeps each pending task's last known progress. Not to be modified.
+	// Observed are the provider's answers of this hop, by task id (a display keeps each
+	// task's last known progress from them).
 	Observed map[string]provider.Task
 }
 
