@@ -1,16 +1,24 @@
 package functions_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"cdnwatch/shared/provider"
 	"cdnwatch/shared/sweep"
 	"cdnwatch/shared/trigger"
+	"cdnwatch/shared/trigger/mnsqueue"
+	"cdnwatch/shared/trigger/mnsqueue/mnstest"
 	"cdnwatch/shared/watch"
 )
 
@@ -172,4 +180,101 @@ func jsonString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// TestMNSContinuationRoundTrip sends a continuation the way the FC function does (our
+// SendMessage to a fake MNS written from Aliyun's API documents), turns the stored message
+// into the CloudEvent EventBridge delivers with the encoding s.yaml's MNS trigger sets
+// (IsBase64Decode), and decodes that event as the function does: it must be the document
+// that was sent, byte for byte.
+func TestMNSContinuationRoundTrip(t *testing.T) {
+	decode := mnsTriggerBase64Decode(t)
+	fake := &mnstest.Server{AccessKeyID: "LTAI5tRoundTrip", AccessKeySecret: "round-trip-secret", SecurityToken: "sts", Queues: []string{"cdnwatch"}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	q := mnsqueue.New(func(k string) string {
+		return map[string]string{mnsqueue.EnvEndpoint: srv.URL, mnsqueue.EnvQueue: "cdnwatch"}[k]
+	})
+	// A label with every character XML or JSON treats specially, and non-ASCII text.
+	doc := &watch.Document{V: 1, Provider: "aliyun-cdn", TaskIDs: []string{"15920000801", "15920000802"},
+		Label: `<![CDATA[x]]> & "quotes" \ </MessageBody> 发布 ✓`, Notify: []string{"slack"}}
+	ctx := trigger.WithCredentials(context.Background(), &provider.Credentials{AccessKeyID: "LTAI5tRoundTrip", AccessKeySecret: "round-trip-secret", SecurityToken: "sts"})
+	n, err := trigger.Continue(ctx, q, q.Target(""), doc, 30*time.Second, nil)
+	if err != nil || n != 1 {
+		t.Fatalf("continue: %d parts, %v (refused: %v)", n, err, fake.Rejected())
+	}
+	want, _ := watch.Encode(doc)
+	msgs := fake.Messages()
+	if len(msgs) != 1 || msgs[0].DelaySeconds != 30 {
+		t.Fatalf("messages %+v", msgs)
+	}
+	ev, err := mnstest.CloudEvent(msgs[0], decode, "cn-hangzhou", "1234567890123456")
+	if err != nil {
+		t.Fatalf("s.yaml's IsBase64Decode=%v and the sender disagree: %v", decode, err)
+	}
+	// EventBridge hands FC the document itself, not its base64 (the decoder would undo a
+	// base64 body too, but then the FC console, logs and filters would all see base64).
+	var delivered []struct {
+		Data struct {
+			MessageBody string `json:"messageBody"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(ev, &delivered); err != nil || len(delivered) != 1 || delivered[0].Data.MessageBody != string(want) {
+		t.Errorf("s.yaml IsBase64Decode=%v: data.messageBody is %.80q, want the document", decode, delivered)
+	}
+	got, err := trigger.Decode(trigger.FC, ev, nil)
+	if err != nil {
+		t.Fatalf("the delivered event does not decode (IsBase64Decode=%v): %v\n%s", decode, err, ev)
+	}
+	if len(got.Records) != 1 || got.Records[0].Err != nil || !bytes.Equal(got.Records[0].Body, want) {
+		t.Fatalf("delivered %q, sent %q", got.Records[0].Body, want)
+	}
+	if got.Records[0].Source != "acs:mns:cn-hangzhou:1234567890123456:queues/cdnwatch" || got.Records[0].Doc.Label != doc.Label {
+		t.Errorf("record %+v", got.Records[0])
+	}
+}
+
+// mnsTriggerBase64Decode reads sourceMNSParameters.IsBase64Decode of s.yaml's MNS trigger.
+func mnsTriggerBase64Decode(t *testing.T) bool {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Resources map[string]struct {
+			Props struct {
+				Triggers []struct {
+					TriggerType   string `yaml:"triggerType"`
+					TriggerConfig struct {
+						EventSourceConfig struct {
+							EventSourceType       string `yaml:"eventSourceType"`
+							EventSourceParameters struct {
+								SourceMNSParameters *struct {
+									IsBase64Decode *bool `yaml:"IsBase64Decode"`
+								} `yaml:"sourceMNSParameters"`
+							} `yaml:"eventSourceParameters"`
+						} `yaml:"eventSourceConfig"`
+					} `yaml:"triggerConfig"`
+				} `yaml:"triggers"`
+			} `yaml:"props"`
+		} `yaml:"resources"`
+	}
+	if err := yaml.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range s.Resources {
+		for _, tr := range r.Props.Triggers {
+			src := tr.TriggerConfig.EventSourceConfig
+			if tr.TriggerType == "eventbridge" && src.EventSourceType == "MNS" {
+				p := src.EventSourceParameters.SourceMNSParameters
+				if p == nil || p.IsBase64Decode == nil {
+					t.Fatal("s.yaml's MNS trigger does not say IsBase64Decode")
+				}
+				return *p.IsBase64Decode
+			}
+		}
+	}
+	t.Fatal("s.yaml has no MNS trigger")
+	return false
 }

@@ -8,9 +8,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +29,7 @@ import (
 	"cdnwatch/shared/function/fakeruntime"
 	"cdnwatch/shared/notify/slack"
 	_ "cdnwatch/shared/provider/all"
+	"cdnwatch/shared/trigger/mnsqueue/mnstest"
 	"cdnwatch/shared/watch"
 )
 
@@ -71,38 +72,6 @@ func (s *fakeSQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte(`{"__type":"InvalidAction","message":"not faked"}`))
 	}
-}
-
-// fakeMNS accepts SendMessage (POST /queues/<name>/messages).
-type fakeMNS struct {
-	mu   sync.Mutex
-	sent []sentMessage
-	auth []string
-}
-
-func (m *fakeMNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/queues/"), "/messages")
-	if r.Method != http.MethodPost || !ok {
-		w.WriteHeader(http.StatusNotFound)
-		return
-	}
-	var msg struct {
-		MessageBody  string `xml:"MessageBody"`
-		DelaySeconds int    `xml:"DelaySeconds"`
-	}
-	if err := xml.NewDecoder(r.Body).Decode(&msg); err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	m.mu.Lock()
-	m.sent = append(m.sent, sentMessage{Queue: name, Body: msg.MessageBody, Delay: msg.DelaySeconds})
-	m.auth = append(m.auth, r.Header.Get("Authorization")+" token="+r.Header.Get("security-token"))
-	m.mu.Unlock()
-	sum := md5.Sum([]byte(msg.MessageBody))
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(http.StatusCreated)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Message xmlns="http://mns.aliyuncs.com/doc/v1/"><MessageId>M-%d</MessageId><MessageBodyMD5>%X</MessageBodyMD5></Message>`,
-		time.Now().UnixNano(), sum)
 }
 
 func buildBinary(t *testing.T, dir, pkg, out string, tags ...string) string {
@@ -221,7 +190,7 @@ func TestFunctionBinaries(t *testing.T) {
 	sqsSrv := httptest.NewServer(sqsFake)
 	t.Cleanup(sqsSrv.Close)
 	sqsFake.url = sqsSrv.URL
-	mnsFake := &fakeMNS{}
+	mnsFake := &mnstest.Server{AccessKeyID: simKey, AccessKeySecret: simSecret, SecurityToken: simToken}
 	mnsSrv := httptest.NewServer(mnsFake)
 	t.Cleanup(mnsSrv.Close)
 
@@ -349,18 +318,16 @@ func TestFunctionBinaries(t *testing.T) {
 	if inv := byFile["fc-mns-queue.json"]; inv.Status != "response" || !bytes.Contains(inv.Body, []byte(`"continued":1`)) {
 		t.Errorf("fc-mns-queue: %s %s", inv.Status, inv.Body)
 	}
-	mnsFake.mu.Lock()
-	msent, mauth := slices.Clone(mnsFake.sent), slices.Clone(mnsFake.auth)
-	mnsFake.mu.Unlock()
-	if len(msent) != 1 || msent[0].Queue != "cdnwatch" || msent[0].Delay <= 0 {
-		t.Errorf("mns continuations: %+v", msent)
+	// The fake checks the signature and the security token against the role's credentials,
+	// so an accepted message was signed with them.
+	msent := mnsFake.Messages()
+	if len(msent) != 1 || msent[0].Queue != "cdnwatch" || msent[0].DelaySeconds <= 0 || msent[0].KeyID != simKey {
+		t.Errorf("mns continuations: %+v (refused: %v)", msent, mnsFake.Rejected())
 	} else {
-		d, err := watch.Decode([]byte(msent[0].Body), nil)
+		body, _ := base64.StdEncoding.DecodeString(msent[0].Body)
+		d, err := watch.Decode(body, nil)
 		if err != nil || d.State == nil || d.State.Hops != 2 || d.State.ID != "w_8c1d2e3f4a5b6c7d8e9f" {
-			t.Errorf("mns continuation: %v %s", err, msent[0].Body)
-		}
-		if !strings.HasPrefix(mauth[0], "MNS "+simKey+":") || !strings.HasSuffix(mauth[0], "token="+simToken) {
-			t.Errorf("mns send not signed with the role credentials: %q", mauth[0])
+			t.Errorf("mns continuation: %v %s", err, body)
 		}
 	}
 
