@@ -123,6 +123,7 @@ func TestTemplateLint(t *testing.T) {
 	var tpl struct {
 		Resources map[string]struct {
 			Type       string         `yaml:"Type"`
+			Condition  string         `yaml:"Condition"`
 			Metadata   map[string]any `yaml:"Metadata"`
 			Properties map[string]any `yaml:"Properties"`
 		} `yaml:"Resources"`
@@ -152,6 +153,40 @@ func TestTemplateLint(t *testing.T) {
 	}
 	if strings.Contains(string(raw), "hooks.slack.com") || strings.Contains(string(raw), "LTAI") {
 		t.Errorf("template.yaml holds a literal secret")
+	}
+	// No secret in the function's configuration: no dynamic reference (resolved into
+	// plaintext at deploy time) and no variable but the secret's name.
+	if strings.Contains(string(raw), "{{resolve:") {
+		t.Errorf("template.yaml resolves a secret into the configuration at deploy time")
+	}
+	envBlock, _ := fn.Properties["Environment"].(map[string]any)
+	vars, _ := envBlock["Variables"].(map[string]any)
+	if vars["CDNWATCH_SECRET_ID"] == nil {
+		t.Errorf("the function is not given CDNWATCH_SECRET_ID: %v", vars)
+	}
+	for k := range vars {
+		if strings.Contains(k, "SECRET") && k != "CDNWATCH_SECRET_ID" || strings.Contains(k, "WEBHOOK") || strings.Contains(k, "TOKEN") ||
+			strings.Contains(k, "STATE_KEY") || strings.Contains(k, "ACCESS_KEY") {
+			t.Errorf("environment variable %s carries a secret", k)
+		}
+	}
+	policies, _ := yaml.Marshal(fn.Properties["Policies"])
+	if !strings.Contains(string(policies), "secretsmanager:GetSecretValue") || !strings.Contains(string(policies), "secret:${SecretName}-??????") {
+		t.Errorf("the function may not read its own secret (or may read others):\n%s", policies)
+	}
+	// The optional trail: a trail of management events, its bucket and the bucket policy
+	// CloudTrail needs, all under one condition.
+	for name, typ := range map[string]string{"CdnwatchTrail": "AWS::CloudTrail::Trail", "CdnwatchTrailBucket": "AWS::S3::Bucket",
+		"CdnwatchTrailBucketPolicy": "AWS::S3::BucketPolicy"} {
+		r, ok := tpl.Resources[name]
+		if !ok || r.Type != typ || r.Condition != "WithTrail" {
+			t.Errorf("%s: want a %s under Condition WithTrail, have %+v", name, typ, r)
+		}
+	}
+	trail := tpl.Resources["CdnwatchTrail"].Properties
+	sel, _ := yaml.Marshal(trail["EventSelectors"])
+	if trail["IsLogging"] != true || trail["IncludeGlobalServiceEvents"] != true || !strings.Contains(string(sel), "IncludeManagementEvents: true") {
+		t.Errorf("the trail does not log CloudFront's management events: %v", trail)
 	}
 
 	lint, err := exec.LookPath("cfn-lint")

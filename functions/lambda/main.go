@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"cdnwatch/shared/config/awssecrets"
 	"cdnwatch/shared/function"
 	_ "cdnwatch/shared/provider/all" // every provider registers itself
 	"cdnwatch/shared/trigger"
@@ -16,8 +17,10 @@ import (
 )
 
 func main() {
+	// Secrets (keys, webhook URLs, the state key) come from the Secrets Manager secret
+	// CDNWATCH_SECRET_ID names, read here at start, never from the function's configuration.
 	h, err := function.New(function.Options{Runtime: trigger.Lambda, Getenv: os.Getenv, Log: os.Stderr,
-		Queue: sqsqueue.New(os.Getenv)})
+		Queue: sqsqueue.New(os.Getenv), Secrets: awssecrets.Source, Setenv: os.Setenv})
 	if err != nil {
 		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("cdnwatch: bad configuration", "err", err.Error())
 		os.Exit(2)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cdnwatch/shared/config"
+	"cdnwatch/shared/config/awssecrets"
 	"cdnwatch/shared/function"
 	"cdnwatch/shared/trigger"
 	"cdnwatch/shared/trigger/mnsqueue"
@@ -55,7 +56,11 @@ func runInvoke(ctx context.Context, args []string, io Stdio, getenv config.Geten
 	default:
 		q = mnsqueue.New(getenv)
 	}
-	h, err := function.New(function.Options{Runtime: rt, Getenv: getenv, Log: io.Err, Queue: q})
+	opts := function.Options{Runtime: rt, Getenv: getenv, Log: io.Err, Queue: q}
+	if rt == trigger.Lambda {
+		opts.Secrets, opts.Setenv = awssecrets.Source, os.Setenv // as functions/lambda does
+	}
+	h, err := function.New(opts)
 	if err != nil {
 		fmt.Fprintf(io.Err, "cdnwatch invoke: %v\n", err)
 		return ExitUsage
