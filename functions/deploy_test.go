@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,11 @@ func TestServerlessDevs(t *testing.T) {
 		t.Errorf("functions/fc/main.go's build line no longer names the binary %q", p["handler"])
 	}
 	env, _ := p["environmentVariables"].(map[string]any)
+	for k := range env {
+		if strings.Contains(k, "ACCESS_KEY") || strings.Contains(k, "SECRET_KEY") {
+			t.Errorf("s.yaml passes %s: the function uses its role's credentials", k)
+		}
+	}
 	for _, k := range []string{"CDNWATCH_SLACK_WEBHOOK_URL", "CDNWATCH_STATE_KEY"} {
 		if v, _ := env[k].(string); !strings.HasPrefix(v, "${env(") {
 			t.Errorf("%s = %q: secrets must come from ${env(...)}", k, v)
@@ -100,16 +106,40 @@ func TestServerlessDevs(t *testing.T) {
 	if !cdnEvents["CachedObjectsRefreshed"] || !cdnEvents["CachedObjectsPushed"] {
 		t.Errorf("CDN event triggers %v, want CachedObjectsRefreshed and CachedObjectsPushed", cdnEvents)
 	}
-	// The role grants only what cdnwatch calls.
-	role := s.Resources["cdnwatch-role"]
-	text, _ := yaml.Marshal(role.Props)
-	for _, a := range []string{"cdn:DescribeRefreshTaskById", "cdn:DescribeRefreshTasks", "dcdn:DescribeDcdnRefreshTaskById", "mns:SendMessage"} {
-		if !strings.Contains(string(text), a) {
-			t.Errorf("role lacks %s", a)
+	// The role (a documented prerequisite: edition 3 has no RAM component) grants only what
+	// cdnwatch calls, and s.yaml names the role the prerequisite creates.
+	policy, err := os.ReadFile(filepath.Join("..", "docs", "aliyun-fc-role-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Version   string
+		Statement []struct {
+			Effect   string
+			Action   []string
+			Resource any
 		}
 	}
-	if strings.Contains(string(text), "*:*") || strings.Contains(string(text), "Action: '*'") {
-		t.Errorf("role grants wildcards: %s", text)
+	if err := json.Unmarshal(policy, &doc); err != nil || doc.Version != "1" {
+		t.Fatalf("docs/aliyun-fc-role-policy.json: %v", err)
+	}
+	granted := map[string]bool{}
+	for _, st := range doc.Statement {
+		for _, a := range st.Action {
+			if strings.Contains(a, "*") {
+				t.Errorf("the role grants a wildcard action %q", a)
+			}
+			granted[a] = st.Effect == "Allow"
+		}
+	}
+	for _, a := range []string{"cdn:DescribeRefreshTaskById", "cdn:DescribeRefreshTasks", "dcdn:DescribeDcdnRefreshTaskById", "dcdn:DescribeDcdnRefreshTasks", "mns:SendMessage"} {
+		if !granted[a] {
+			t.Errorf("the role lacks %s", a)
+		}
+	}
+	if role, _ := p["role"].(string); !strings.HasSuffix(role, ":role/cdnwatch-fc") ||
+		!strings.Contains(string(raw), "CreateRole --RoleName cdnwatch-fc") || !strings.Contains(string(raw), "docs/aliyun-fc-role-policy.json") {
+		t.Errorf("s.yaml's role %v is not the one its prerequisite creates from docs/aliyun-fc-role-policy.json", p["role"])
 	}
 }
 
@@ -312,4 +342,87 @@ func mnsTriggerBase64Decode(t *testing.T) bool {
 	}
 	t.Fatal("s.yaml has no MNS trigger")
 	return false
+}
+
+// TestServerlessDevsSchema validates the props of every fc3 resource in s.yaml against the
+// fc3 component's own JSON schema (testdata/fc3-schema.json, from devsapp/fc3), and checks
+// that the validator rejects broken props, so a pass means something.
+func TestServerlessDevsSchema(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "fc3-schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := parseSchema(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sy, err := os.ReadFile(filepath.Join("..", "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sy = resolveServerlessDevsVars(t, sy)
+	var s struct {
+		Edition   string `yaml:"edition"`
+		Name      string `yaml:"name"`
+		Resources map[string]struct {
+			Component string         `yaml:"component"`
+			Props     map[string]any `yaml:"props"`
+			Actions   any            `yaml:"actions"`
+		} `yaml:"resources"`
+	}
+	if err := yaml.Unmarshal(sy, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Edition != "3.0.0" || s.Name == "" {
+		t.Errorf("edition %q name %q", s.Edition, s.Name)
+	}
+	fc3 := 0
+	for name, r := range s.Resources {
+		// Serverless Devs 3 components are fc3, not the 2.x fc/ram components.
+		if r.Component != "fc3" {
+			t.Errorf("resource %s uses component %q; this s.yaml is for fc3 only (edition 3)", name, r.Component)
+			continue
+		}
+		fc3++
+		for _, e := range sc.validate(r.Props) {
+			t.Errorf("s.yaml resource %s: %s", name, e)
+		}
+	}
+	if fc3 == 0 {
+		t.Fatal("no fc3 resource in s.yaml")
+	}
+	// The validator itself: broken props must be reported.
+	broken := map[string]any{"region": "cn-hangzhou", "functionName": "x", "runtime": "go2", "code": "./dist/fc",
+		"memorySize": 100, "timeout": 0, "triggers": []any{map[string]any{"triggerName": "t", "triggerType": "cron"}}}
+	errs := strings.Join(sc.validate(broken), "\n")
+	for _, want := range []string{"runtime", "memorySize", "timeout", "handler is required", "triggerType", "triggerConfig is required"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the validator misses a broken %s:\n%s", want, errs)
+		}
+	}
+}
+
+// resolveServerlessDevsVars does what `s` does before a component sees its props: it
+// replaces ${env('NAME', 'default')} by the default (an unset deploying shell),
+// ${config('AccountID')} by an account id and ${vars.NAME} by the vars section's value.
+// Anything else in ${...} is left, and then fails the schema where a value is checked.
+func resolveServerlessDevsVars(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	envRE := regexp.MustCompile(`\$\{env\(['"]([A-Za-z0-9_]+)['"](?:,\s*['"]([^'"]*)['"])?\)\}`)
+	raw = envRE.ReplaceAll(raw, []byte("$2"))
+	raw = regexp.MustCompile(`\$\{config\(['"]AccountID['"]\)\}`).ReplaceAll(raw, []byte("1234567890123456"))
+	var top struct {
+		Vars map[string]string `yaml:"vars"`
+	}
+	if err := yaml.Unmarshal(raw, &top); err != nil {
+		t.Fatal(err)
+	}
+	return regexp.MustCompile(`\$\{vars\.([A-Za-z0-9_]+)\}`).ReplaceAllFunc(raw, func(m []byte) []byte {
+		name := string(m[len("${vars.") : len(m)-1])
+		v, ok := top.Vars[name]
+		if !ok {
+			t.Errorf("s.yaml uses ${vars.%s}, which vars does not define", name)
+		}
+		return []byte(v)
+	})
 }
