@@ -115,41 +115,14 @@ func loadEvents(t *testing.T, files []string) []*fakeruntime.Invocation {
 	return out
 }
 
-// Task ids in events/, and how each behaves in the simulator.
-var (
-	quickIDs = []string{"15920000101", "15920000102", "15920000201", "15920000202", "15920000401", "15920000501",
-		"15920000502", "15920000601", "15920000602", "15920000701", "15920000901", "15920001001"}
-	failingIDs = []string{"15920000103"}                                                             // one object of lambda-direct fails
-	slowIDs    = []string{"15920000301", "15920000302", "15920000303", "15920000801", "15920000802"} // queue events: still running after one hop
-)
-
+// newSim serves the tasks events/ names (cdnsim.AddSamples: the ids, the failing object,
+// the slow queue watches, the sweep windows and the CloudFront distribution), as
+// `cdnwatch sim` does.
 func newSim(t *testing.T) (*cdnsim.Sim, *httptest.Server, *httptest.Server) {
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: simKey, AccessKeySecret: simSecret, SecurityToken: simToken})
-	past := time.Now().Add(-2 * time.Minute)
-	for _, id := range quickIDs {
-		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Created: past, Objects: []cdnsim.Object{
-			{Path: "http://static.example.com/" + id + ".js", Type: cdnsim.TypeFile, Duration: 10 * time.Second}}})
-	}
-	for _, id := range failingIDs {
-		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Created: past, Objects: []cdnsim.Object{
-			{Path: "http://static.example.com/vendor.js", Type: cdnsim.TypeFile, Duration: 10 * time.Second, FailReason: "Origin Timeout"}}})
-	}
-	for _, id := range slowIDs {
-		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Objects: []cdnsim.Object{
-			{Path: "http://video.example.com/" + id + ".mp4", Type: cdnsim.TypePreload, Duration: 10 * time.Minute}}})
-	}
-	// In the window the sweep samples report: one complete, one failed.
-	in := sweepAt.Add(-35 * time.Minute)
-	sim.AddTask("aliyun-cdn", cdnsim.Task{Created: in, Objects: []cdnsim.Object{
-		{Path: "http://static.example.com/swept.css", Type: cdnsim.TypeFile, Duration: 10 * time.Second}}})
-	sim.AddTask("aliyun-cdn", cdnsim.Task{Created: in, Objects: []cdnsim.Object{
-		{Path: "http://static.example.com/swept-broken/", Type: cdnsim.TypeDirectory, Duration: 10 * time.Second,
-			FailReason: "Origin Return StatusCode 5XX"}}})
-	// The invalidation of cloudtrail-create-invalidation.json, finished a minute ago.
-	sim.AddTask("aws-cloudfront", cdnsim.Task{ID: "I2J0I21PCUYOIK", Created: past,
-		Scope: map[string]string{"distributionId": "E2QWRUHAPOMQZL"}, Objects: []cdnsim.Object{
-			{Path: "/index.html", Type: cdnsim.TypeFile, Duration: 30 * time.Second},
-			{Path: "/assets/*", Type: cdnsim.TypeDirectory, Duration: 30 * time.Second}}})
+	now := time.Now()
+	sim.AddSamples("aliyun-cdn", now)
+	sim.AddSamples("aws-cloudfront", now)
 	srv := httptest.NewServer(sim.Handler("aliyun-cdn"))
 	t.Cleanup(srv.Close)
 	cf := httptest.NewServer(sim.Handler("aws-cloudfront"))

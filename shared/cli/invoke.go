@@ -25,6 +25,7 @@ func runInvoke(ctx context.Context, args []string, io Stdio, getenv config.Geten
 	file := fs.String("event", "", "event file (see events/), - for stdin")
 	deadline := fs.Duration("deadline", 2*time.Minute, "the invocation's time limit (Lambda/FC function timeout)")
 	dry := fs.Bool("dry-run", false, "print continuations instead of sending them to SQS/MNS")
+	at := fs.String("at", "", "set a timer event's trigger time (RFC 3339, or now) before invoking, e.g. for the sweep samples")
 	if ok, code := parseFlags(fs, args, io.Err); !ok {
 		return code
 	}
@@ -46,6 +47,16 @@ func runInvoke(ctx context.Context, args []string, io Stdio, getenv config.Geten
 	if err != nil {
 		fmt.Fprintf(io.Err, "cdnwatch invoke: read --event: %v\n", err)
 		return ExitUsage
+	}
+	if *at != "" {
+		t, err := ParseAt(*at, time.Now())
+		if err == nil {
+			data, err = Retime(data, t)
+		}
+		if err != nil {
+			fmt.Fprintf(io.Err, "cdnwatch invoke: %v\n", err)
+			return ExitUsage
+		}
 	}
 	var q trigger.Queue
 	switch {

@@ -56,6 +56,8 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 		fmt.Fprintf(io.Err, "cdnwatch sim: the simulator does not speak %q (it speaks %s)\n", *name, strings.Join(sim.Providers(), ", "))
 		return ExitUsage
 	}
+	// The tasks events/ names first, so the generated ids go around them.
+	samples := sim.AddSamples(*name, sim.Now())
 	ids := sim.Populate(*name, cdnsim.Population{Count: *tasks, Seed: *seed, FailRate: *failRate,
 		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR})
 	ln, err := net.Listen("tcp", *addr)
@@ -82,6 +84,9 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 		scope += fmt.Sprintf(" --scope %s=%s", k, v)
 	}
 	fmt.Fprintf(io.Out, "  cdnwatch watch --provider %s%s --task-id %s\n", *name, scope, strings.Join(ids, ","))
+	if len(samples) > 0 {
+		fmt.Fprintf(io.Out, "  the sample events (events/) name %d of its tasks: %s\n", len(samples), strings.Join(samples, ","))
+	}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(io.Err, "cdnwatch sim: %v\n", err)
 		return 1
