@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cdnwatch/shared/config"
+	"cdnwatch/shared/config/awschain"
 	"cdnwatch/shared/config/awssecrets"
 	"cdnwatch/shared/function"
 	"cdnwatch/shared/trigger"
@@ -63,13 +64,13 @@ func runInvoke(ctx context.Context, args []string, io Stdio, getenv config.Geten
 	case *dry:
 		q = &printQueue{rt: rt, io: io}
 	case rt == trigger.Lambda:
-		q = sqsqueue.New(getenv)
+		q = sqsqueue.New(getenv, awschain.Load)
 	default:
 		q = mnsqueue.New(getenv)
 	}
 	opts := function.Options{Runtime: rt, Getenv: getenv, Log: io.Err, Queue: q}
 	if rt == trigger.Lambda {
-		opts.Secrets, opts.Setenv = awssecrets.Source, os.Setenv // as functions/lambda does
+		opts.Secrets, opts.Setenv = awssecrets.SourceWith(awschain.Load), os.Setenv // as functions/lambda does
 	}
 	h, err := function.New(opts)
 	if err != nil {
@@ -113,7 +114,7 @@ func (p *printQueue) Budget() int {
 	if p.rt == trigger.FC {
 		return mnsqueue.New(func(string) string { return "" }).Budget()
 	}
-	return sqsqueue.New(func(string) string { return "" }).Budget()
+	return sqsqueue.New(func(string) string { return "" }, nil).Budget()
 }
 func (p *printQueue) MaxDelay() time.Duration {
 	if p.rt == trigger.FC {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"cdnwatch/shared/config"
@@ -21,28 +20,30 @@ import (
 // quickly (Lambda retries the init), not hang until the platform kills it.
 const Timeout = 10 * time.Second
 
-// Source reads the SecretString of a secret id or ARN with the AWS default chain (on
-// Lambda: the execution role), honouring AWS_REGION, AWS_ENDPOINT_URL and
-// AWS_ENDPOINT_URL_SECRETS_MANAGER. A secret id that is an ARN gives the region when none
-// is configured.
-func Source(ctx context.Context, id string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
-	defer cancel()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return "", fmt.Errorf("load AWS config: %w", err)
+// SourceWith reads the SecretString of a secret id or ARN with a Secrets Manager client
+// configured by load (awsenv in the Lambda function, awschain in the command; both honour
+// AWS_REGION, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_SECRETS_MANAGER). A secret id that is
+// an ARN gives the region when none is configured.
+func SourceWith(load func(context.Context) (aws.Config, error)) config.SecretSource {
+	return func(ctx context.Context, id string) (string, error) {
+		ctx, cancel := context.WithTimeout(ctx, Timeout)
+		defer cancel()
+		cfg, err := load(ctx)
+		if err != nil {
+			return "", fmt.Errorf("load AWS config: %w", err)
+		}
+		if cfg.Region == "" {
+			cfg.Region = regionOfARN(id)
+		}
+		out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		if err != nil {
+			return "", fmt.Errorf("secretsmanager GetSecretValue: %w", err)
+		}
+		if out.SecretString == nil {
+			return "", errors.New("the secret has no SecretString (a binary secret); store a JSON object of variable names and values")
+		}
+		return *out.SecretString, nil
 	}
-	if cfg.Region == "" {
-		cfg.Region = regionOfARN(id)
-	}
-	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
-	if err != nil {
-		return "", fmt.Errorf("secretsmanager GetSecretValue: %w", err)
-	}
-	if out.SecretString == nil {
-		return "", errors.New("the secret has no SecretString (a binary secret); store a JSON object of variable names and values")
-	}
-	return *out.SecretString, nil
 }
 
 // regionOfARN reads the region of arn:aws:secretsmanager:<region>:<account>:secret:<name>.
@@ -53,5 +54,3 @@ func regionOfARN(id string) string {
 	}
 	return ""
 }
-
-var _ config.SecretSource = Source
