@@ -3,6 +3,7 @@ package slack
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -106,15 +107,18 @@ func fieldRows(fields []*slackapi.TextBlockObject) []string {
 
 // emphasis matches *bold* and _italic_ spans that start and end at word boundaries, so
 // a '*' or '_' inside a path is left alone.
-var emphasis = regexp.MustCompile(`(^|[\s(])[*_]([^*_\n]+)[*_]($|[\s),.:;])`)
+// Compiled on first use, not at start: a cold start that sends nothing never pays for it.
+var emphasis = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[\s(])[*_]([^*_\n]+)[*_]($|[\s),.:;])`)
+})
 
 var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 // plainText turns our mrkdwn into what a reader sees: no markers, no entities.
 func plainText(s string) string {
 	// Twice: a match consumes the space a following span would start at.
-	s = emphasis.ReplaceAllString(s, "$1$2$3")
-	s = emphasis.ReplaceAllString(s, "$1$2$3")
+	s = emphasis().ReplaceAllString(s, "$1$2$3")
+	s = emphasis().ReplaceAllString(s, "$1$2$3")
 	s = strings.ReplaceAll(s, "`", "")
 	return unescaper.Replace(s)
 }
