@@ -19,7 +19,15 @@ func main() {
 	latency := flag.Duration("latency", 40*time.Millisecond, "latency the simulator adds to every call")
 	watches := flag.Int("watches", 20, "simulated deploys in the delay comparison")
 	poll := flag.String("poll", "", "only measure one poll, PROVIDER:IDS (e.g. aliyun-cdn:3000), and print it")
+	startup := flag.Int("startup", 0, "only compare the function binaries' start and memory with hello-worlds, N runs each, and print it")
 	flag.Parse()
+	if *startup > 0 {
+		if err := bench.PrintStartup(context.Background(), os.Stdout, *startup); err != nil {
+			fmt.Fprintln(os.Stderr, "cdnwatch-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *poll != "" {
 		if err := bench.PrintPoll(context.Background(), os.Stdout, *poll, *latency); err != nil {
 			fmt.Fprintln(os.Stderr, "cdnwatch-bench:", err)
