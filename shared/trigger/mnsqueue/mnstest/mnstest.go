@@ -213,7 +213,7 @@ func CloudEvent(msg Message, base64Decode bool, region, account string) ([]byte,
 		body = string(b)
 	}
 	ev := map[string]any{
-		"id":                "bffb9722-9c48-407b-9895-" + fmt.Sprintf("%012x", len(msg.ID)+int(msg.DelaySeconds)),
+		"id":                eventID(msg.ID),
 		"source":            "acs:mns",
 		"specversion":       "1.0",
 		"type":              "mns:Queue:SendMessage",
@@ -230,4 +230,11 @@ func CloudEvent(msg Message, base64Decode bool, region, account string) ([]byte,
 		},
 	}
 	return json.Marshal([]any{ev})
+}
+
+// eventID is a CloudEvent id (a UUID) derived from the message id, so one message always
+// makes the same event.
+func eventID(messageID string) string {
+	h := md5.Sum([]byte(messageID))
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
