@@ -1,4 +1,4 @@
-// Package config reads cdnwatch's environment (see DESIGN.md "Configuration") into the
+// Package config reads cdnwatch's environment (docs/design.md "Configuration") into the
 // pieces the engine needs: provider configs, channels, the state key, the log level.
 package config
 
@@ -40,6 +40,10 @@ func FromEnv(get Getenv) (*Env, error) {
 	}
 	e := &Env{Get: get, Lang: "en", HTTPClient: &http.Client{Timeout: 15 * time.Second}}
 	if k := get("CDNWATCH_STATE_KEY"); k != "" {
+		if strings.TrimSpace(k) == "" {
+			// A blank key would sign every document with a guessable MAC.
+			return nil, fmt.Errorf("CDNWATCH_STATE_KEY is blank (whitespace only): set a real key, e.g. $(openssl rand -base64 32), or unset it")
+		}
 		e.StateKey = []byte(k)
 	}
 	switch l := strings.ToLower(strings.TrimSpace(get("CDNWATCH_LANG"))); l {
@@ -98,13 +102,20 @@ func (e *Env) Engine(logger *slog.Logger) (*engine.Engine, error) {
 	if secrets := append(append(SecretsOf(chans), string(e.StateKey)), e.Redact...); logger != nil {
 		logger = slog.New(notify.NewRedactingHandler(logger.Handler(), redactable(secrets)...))
 	}
-	cache := engine.NewClientCache(e.ProviderConfig)
+	// Providers log through the same redacting logger, so CDNWATCH_LOG_LEVEL=debug reaches
+	// them and nothing they print escapes the redaction.
+	cache := engine.NewClientCache(func(name string) (provider.Config, error) {
+		cfg, err := e.ProviderConfig(name)
+		cfg.Logger = logger
+		return cfg, err
+	})
 	return &engine.Engine{
-		Open:       cache.Open,
-		Dispatcher: &notify.Dispatcher{Channels: chans, Logger: logger},
-		Policy:     watch.DefaultPolicy(),
-		StateKey:   e.StateKey,
-		Logger:     logger,
+		CheckNotify: func(names []string) error { return CheckNotify(chans, names) },
+		Open:        cache.Open,
+		Dispatcher:  &notify.Dispatcher{Channels: chans, Logger: logger},
+		Policy:      watch.DefaultPolicy(),
+		StateKey:    e.StateKey,
+		Logger:      logger,
 	}, nil
 }
 
