@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"cdnwatch/shared/cdnsim"
-	"cdnwatch/shared/notify/slack"
 	"cdnwatch/shared/watch"
 )
 
@@ -34,15 +32,18 @@ func TestSamplesRunAgainstSim(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildBinary(t, dir, "cdnwatch/cmd/cdnwatch", "cdnwatch")
 
-	recv := slack.NewReceiver(nil)
-	hook := httptest.NewServer(recv)
-	defer hook.Close()
+	// The samples notify slack: the aliyun-cdn simulator receives the webhook posts too
+	// (--slack) and prints them, as the README shows.
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "CDNWATCH_LOG_LEVEL=warn",
-		"CDNWATCH_SLACK_WEBHOOK_URL=" + hook.URL + "/services/T0/B0/samples",
 		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent"}
+	var slackOut *lockedBuffer
 	for _, p := range []string{"aliyun-cdn", "aliyun-dcdn", "aws-cloudfront", "tencent-cdn", "volc-cdn", "volc-mcdn"} {
-		env = append(env, startSim(ctx, t, bin, p, dir)...)
+		vars, out := startSim(ctx, t, bin, p, dir, p == "aliyun-cdn")
+		env = append(env, vars...)
+		if p == "aliyun-cdn" {
+			slackOut = out
+		}
 	}
 
 	files, _ := filepath.Glob(filepath.Join("..", "events", "*.json"))
@@ -70,7 +71,12 @@ func TestSamplesRunAgainstSim(t *testing.T) {
 			checkSampleAnswer(t, name, stdout.Bytes(), stderr.String())
 		})
 	}
-	msgs, _ := json.Marshal(recv.Messages())
+	// The receiver prints each message as it arrives; give the last one a moment.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(slackOut.String(), "video prefetch 2026-01") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	msgs := []byte(slackOut.String())
 	for _, want := range []string{"web v1.4.2 deploy", "vendor.js", "Origin Timeout", "Sweep digest", "swept-broken",
 		"site v2.3.0 invalidation", "multi-cloud purge web v1.4.2", "video prefetch 2026-01"} {
 		if !bytes.Contains(msgs, []byte(want)) {
@@ -130,14 +136,32 @@ func checkSampleAnswer(t *testing.T, name string, out []byte, stderr string) {
 	}
 }
 
-var endpointLine = regexp.MustCompile(`export (CDNWATCH_[A-Z_]+_ENDPOINT=http://\S+)`)
+var endpointLine = regexp.MustCompile(`export ((?:CDNWATCH_[A-Z_]+_ENDPOINT|CDNWATCH_SLACK_WEBHOOK_URL)=http://\S+)$`)
 var credLine = regexp.MustCompile(`export (\S+=\S+) (\S+=\S+)`)
 
-// startSim runs `cdnwatch sim --provider p` on a free port and returns the variables it
-// prints for clients (endpoint and key pair).
-func startSim(ctx context.Context, t *testing.T, bin, p, home string) []string {
+// lockedBuffer collects a process's output while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) add(s string) { l.mu.Lock(); l.b.WriteString(s + "\n"); l.mu.Unlock() }
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startSim runs `cdnwatch sim --provider p` on a free port (with --slack, receiving the
+// Slack webhook too) and returns the variables it prints for clients (endpoint, key pair,
+// webhook) and its output so far, growing.
+func startSim(ctx context.Context, t *testing.T, bin, p, home string, withSlack bool) ([]string, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, "sim", "--provider", p, "--addr", "127.0.0.1:0")
+	args := []string{"sim", "--provider", p, "--addr", "127.0.0.1:0"}
+	if withSlack {
+		args = append(args, "--slack")
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -148,18 +172,25 @@ func startSim(ctx context.Context, t *testing.T, bin, p, home string) []string {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	var vars []string
+	all := &lockedBuffer{}
 	sc := bufio.NewScanner(out)
 	var once sync.Once
 	lines := make(chan struct{})
 	go func() {
+		started := false
 		for sc.Scan() {
 			l := sc.Text()
+			all.add(l)
+			if started {
+				continue // vars are read once the banner is out
+			}
 			if m := endpointLine.FindStringSubmatch(l); m != nil {
 				vars = append(vars, m[1])
 			} else if m := credLine.FindStringSubmatch(l); m != nil {
 				vars = append(vars, m[1], m[2])
 			}
 			if strings.Contains(l, "the sample events") {
+				started = true
 				once.Do(func() { close(lines) })
 			}
 		}
@@ -170,11 +201,11 @@ func startSim(ctx context.Context, t *testing.T, bin, p, home string) []string {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("cdnwatch sim --provider %s printed no sample line", p)
 	}
-	if len(vars) != 3 {
+	if want := map[bool]int{false: 3, true: 4}[withSlack]; len(vars) != want {
 		t.Fatalf("cdnwatch sim --provider %s: variables %v", p, vars)
 	}
 	if p == "aws-cloudfront" && cdnsim.SampleDistributionID != "E2QWRUHAPOMQZL" {
 		t.Fatalf("the samples name distribution E2QWRUHAPOMQZL, the simulator keeps them in %s", cdnsim.SampleDistributionID)
 	}
-	return vars
+	return vars, all
 }

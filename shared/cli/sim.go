@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/notify/slack"
 	"cdnwatch/shared/provider"
 )
 
@@ -31,6 +32,7 @@ type simOpts struct {
 	failRate                                           float64
 	seed                                               int64
 	latency                                            time.Duration
+	slack                                              bool
 }
 
 func (a *app) simCmd() *cobra.Command {
@@ -68,6 +70,7 @@ same as a file to source (CDNWATCH_SIM_TASK_IDS holds the ids). Stop it with Ctr
 	fs.Int64Var(&o.seed, "seed", 1, "random seed of the generated tasks")
 	durationFlag(fs, &o.latency, "latency", 0, "", "extra latency per call")
 	fs.StringVar(&o.envFile, "env-file", "", "also write the exports (and CDNWATCH_SIM_TASK_IDS) to FILE, for '. ./FILE'")
+	fs.BoolVar(&o.slack, "slack", false, "also receive Slack incoming-webhook posts (under /services/) and print them: the sample events notify slack")
 	return cmd
 }
 
@@ -101,7 +104,15 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	if err != nil {
 		return exitf(ExitUsage, "listen %s: %v", o.addr, err)
 	}
-	srv := &http.Server{Handler: sim.Handler(*name), ReadHeaderTimeout: 10 * time.Second}
+	handler := sim.Handler(*name)
+	if o.slack {
+		// No provider API serves /services/, so the webhook receiver can share the port.
+		mux := http.NewServeMux()
+		mux.Handle("/services/", slack.NewReceiver(io.Out))
+		mux.Handle("/", handler)
+		handler = mux
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -112,6 +123,9 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	exports := []string{fmt.Sprintf("export %sENDPOINT=http://%s", provider.EnvPrefix(*name), ln.Addr())}
 	if key == SimAccessKeyID {
 		exports = append(exports, fmt.Sprintf("export %s=%s %s=%s", idVar, key, secretVar, secret))
+	}
+	if o.slack {
+		exports = append(exports, fmt.Sprintf("export %s=http://%s/services/T0SIM/B0SIM/cdnwatch-sim", slack.EnvWebhookURL, ln.Addr()))
 	}
 	scope := ""
 	for k, v := range cdnsim.Scope(*name) {
