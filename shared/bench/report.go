@@ -85,7 +85,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	fmt.Fprintf(&b, "\n## Binaries and cold start\n\nBuilt with `-trimpath -ldflags '-s -w'` (as `make build`).\n\n| binary | size |\n|---|---|\n")
-	for _, bin := range bins {
+	for _, bin := range bins[:3] {
 		fmt.Fprintf(&b, "| %s | %.1f MB |\n", bin.Name, float64(bin.Size)/1e6)
 	}
 	logf("cold start")
@@ -98,6 +98,12 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	for _, c := range cs {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", c.Name, c.Runs, c.Min.Round(100*time.Microsecond), c.Med.Round(100*time.Microsecond))
 	}
+	logf("startup against the runtime libraries' hello-worlds")
+	st, err := MeasureStartup(ctx, bins, 7)
+	if err != nil {
+		return err
+	}
+	WriteStartup(&b, st)
 
 	// Memory.
 	logf("memory")
