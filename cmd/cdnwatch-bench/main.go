@@ -19,7 +19,16 @@ func main() {
 	latency := flag.Duration("latency", 40*time.Millisecond, "latency the simulator adds to every call")
 	watches := flag.Int("watches", 20, "simulated deploys in the delay comparison")
 	poll := flag.String("poll", "", "only measure one poll, PROVIDER:IDS (e.g. aliyun-cdn:3000), and print it")
+	delayOnly := flag.Bool("delay", false, "only measure notice delay and API cost (every shape and poller), and print it")
 	flag.Parse()
+	if *delayOnly {
+		logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+		if err := bench.WriteDelayReport(context.Background(), os.Stdout, "aliyun-cdn", *watches, 30, logf); err != nil {
+			fmt.Fprintln(os.Stderr, "cdnwatch-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *poll != "" {
 		if err := bench.PrintPoll(context.Background(), os.Stdout, *poll, *latency); err != nil {
 			fmt.Fprintln(os.Stderr, "cdnwatch-bench:", err)

@@ -35,13 +35,15 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 	pending := fs.String("pending", "0s-5s", "how long tasks wait before they start")
 	seed := fs.Int64("seed", 1, "random seed of the generated tasks")
 	latency := fs.Duration("latency", 0, "extra latency per call")
+	shapeName := fs.String("shape", "linear", "how progress grows: linear, step25, square, stuck or mix")
 	if ok, code := parseFlags(fs, args, io.Err); !ok {
 		return code
 	}
 	refreshR, err1 := parseRange(*refresh)
 	preloadR, err2 := parseRange(*preload)
 	pendingR, err3 := parseRange(*pending)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	shape, err4 := cdnsim.ParseShape(*shapeName)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		fmt.Fprintf(io.Err, "cdnwatch sim: %v\n", err)
 		return ExitUsage
 	}
@@ -57,7 +59,7 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 		return ExitUsage
 	}
 	ids := sim.Populate(*name, cdnsim.Population{Count: *tasks, Seed: *seed, FailRate: *failRate,
-		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR})
+		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR, Shape: shape})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(io.Err, "cdnwatch sim: listen %s: %v\n", *addr, err)
