@@ -1,7 +1,8 @@
 package watch
 
 import (
-	"sort"
+	"math"
+	"slices"
 	"time"
 
 	"cdnwatch/shared/provider"
@@ -18,15 +19,21 @@ type Policy struct {
 	// Slack is how late after its estimated finish a task is looked at. A little slack lets
 	// one call catch several tasks that finish close together.
 	Slack time.Duration
-	// Unstarted is the wait for a task that reports no progress yet (pending, 0 %): no
-	// estimate is possible, and refreshes take minutes, so looking every Min is waste.
+	// Guard is the longest wait for a task whose progress cannot be trusted: no progress
+	// yet (pending, 0 %), or an estimate that the last look did not confirm. Such tasks are
+	// looked at on a grid of Guard steps from the watch's start, so they share calls, and
+	// a task that finishes unforeseen is noticed within Guard, as by a fixed poll.
+	Guard time.Duration
+	// Unstarted is no longer used: tasks without progress follow the Guard grid. Kept so
+	// existing policies still compile.
 	Unstarted time.Duration
 }
 
-// DefaultPolicy looks at a task at most every 2 s and at least every minute.
+// DefaultPolicy looks at a task at most every 2 s and at least every minute; a task whose
+// progress says nothing reliable is looked at every 20 s (the AWS CLI waiter's delay).
 func DefaultPolicy() Policy {
 	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second, Slack: time.Second,
-		Unstarted: 10 * time.Second}
+		Guard: 20 * time.Second}
 }
 
 func (p Policy) withDefaults() Policy {
@@ -43,8 +50,8 @@ func (p Policy) withDefaults() Policy {
 	if p.Slack <= 0 {
 		p.Slack = def.Slack
 	}
-	if p.Unstarted <= 0 {
-		p.Unstarted = def.Unstarted
+	if p.Guard <= 0 {
+		p.Guard = def.Guard
 	}
 	return p
 }
@@ -55,7 +62,14 @@ func (p Policy) withDefaults() Policy {
 type Due struct {
 	At int64 `json:"at"` // unix seconds
 	N  int   `json:"n"`
+	// E is what the look at At should find, so the next look can tell whether the
+	// estimate held: 0 no estimate; k ≥ 1 the estimated finish is about 2^((k−1)/16) − 1
+	// seconds after At (k = 1: at At). See docs/schedule.md.
+	E int `json:"e,omitempty"`
 }
+
+// MaxDueE bounds Due.E: 2^((MaxDueE−1)/16) s is about 74 h, past any timeout.
+const MaxDueE = 289
 
 // DueIDs are the pending ids to ask about at now: the tasks whose estimated finish has
 // come, so a hop spends calls on tasks that may have changed, not on all of them. When a
@@ -87,16 +101,17 @@ func dueIDs(d *Document, now time.Time) []string {
 	return d.TaskIDs
 }
 
-// dueOf maps each pending id to its due time (zero: at once), read before Step reorders.
-func dueOf(d *Document) map[string]int64 {
+// dueOf maps each pending id to its run (due time and expectation), read before Step
+// reorders. Ids past the last run are missing: due at once, nothing expected.
+func dueOf(d *Document) map[string]Due {
 	if d.State == nil || len(d.State.Due) == 0 {
 		return nil
 	}
-	m := make(map[string]int64, len(d.TaskIDs))
+	m := make(map[string]Due, len(d.TaskIDs))
 	i := 0
 	for _, r := range d.State.Due {
 		for j := 0; j < r.N && i < len(d.TaskIDs); j++ {
-			m[d.TaskIDs[i]] = r.At
+			m[d.TaskIDs[i]] = r
 			i++
 		}
 	}
@@ -104,12 +119,16 @@ func dueOf(d *Document) map[string]int64 {
 }
 
 // reschedule gives every pending task a due time, sorts TaskIDs by it, and returns the
-// wait until the first. A task looked at now is due at its estimated finish plus Slack:
-// providers report progress ("42.5%") and the creation time, and with progress growing at
-// the rate seen so far the task ends in elapsed × (100−p)/p. A task with no estimate yet
-// (pending, 0 %) is due after Min. A task not looked at keeps its due time. Every wait is
-// bounded by the user's interval and by the watch's timeout.
-func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]provider.Task, now time.Time, info Info) time.Duration {
+// wait until the first; docs/schedule.md explains the rules. In short: providers report
+// progress ("42.5%") and the creation time, and with progress growing at the rate seen so
+// far a task ends in elapsed × (100−p)/p. That estimate is a hint: it is trusted (the next
+// look is at the estimated finish, up to hi) only when it agrees with what the previous
+// look expected. Otherwise — no progress, a first estimate, progress that jumped or
+// stalled, a finish that came and went — the task follows the Guard grid, never waiting
+// longer than Guard, and looked at sooner when even the doubtful estimate says so. A task
+// not looked at keeps its due time. Every wait is bounded by the user's interval and by
+// the watch's timeout.
+func (p Policy) reschedule(d *Document, prev map[string]Due, obs map[string]provider.Task, now time.Time, info Info) time.Duration {
 	p = p.withDefaults()
 	st := d.State
 	if d.Finished() {
@@ -139,11 +158,11 @@ func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]pr
 		hi = max(left, time.Second)
 	}
 	lo := min(p.Min, hi)
+	grid := guardGrid{start: st.StartedAt(), step: min(p.Guard, hi), lo: lo}
+	// Trusted tasks still far from their finish share a coarser grid (hi), so they ride
+	// together instead of each costing a call of its own.
+	far := guardGrid{start: st.StartedAt(), step: hi, lo: lo}
 
-	type item struct {
-		id  string
-		due time.Time
-	}
 	var retry map[string]bool
 	if len(info.Unanswered) > 0 {
 		retry = make(map[string]bool, len(info.Unanswered))
@@ -151,44 +170,42 @@ func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]pr
 			retry[id] = true
 		}
 	}
-	items := make([]item, len(d.TaskIDs))
+	items := make([]dueItem, len(d.TaskIDs))
 	for i, id := range d.TaskIDs {
-		var due time.Time
+		it := dueItem{id: id}
 		if retry[id] {
 			// Its call failed: ask again after the caller's backoff (bounded by hi below).
-			due = now.Add(max(info.RetryIn, lo))
+			it.due = now.Add(max(info.RetryIn, lo))
 		} else if t, ok := obs[id]; ok {
-			wait := clamp(p.Unstarted, lo, hi)
-			if eta, ok := finishIn(t, now); ok {
-				wait = clamp(eta+p.Slack, lo, hi)
-			}
-			due = now.Add(wait)
-		} else if at, ok := prev[id]; ok && at > 0 {
-			due = time.Unix(at, 0)
+			it.due, it.e = p.next(t, prev[id], now, lo, hi, grid, far)
+		} else if r, ok := prev[id]; ok && r.At > 0 {
+			it.due, it.e = time.Unix(r.At, 0), r.E
 		} else {
-			due = now
+			it.due = now
 		}
-		if latest := now.Add(hi); due.After(latest) {
-			due = latest
+		if latest := now.Add(hi); it.due.After(latest) {
+			it.due = latest
 		}
-		items[i] = item{id, due}
+		items[i] = it
 	}
-	sort.SliceStable(items, func(a, b int) bool { return items[a].due.Before(items[b].due) })
+	// Stable, so ids due together keep their order (and their calls) from hop to hop.
+	slices.SortStableFunc(items, func(a, b dueItem) int { return a.due.Compare(b.due) })
 
-	// Runs: ids due within Min of a run's first id share it (looked at a little early, which
-	// costs nothing extra: they ride in the same call).
+	// Runs: ids with the same expectation due within Min of a run's first id share it
+	// (looked at a little early, which costs nothing extra: they ride in the same call).
 	st.Due = st.Due[:0:0]
+	minS := int64(p.Min / time.Second)
 	for i, it := range items {
 		d.TaskIDs[i] = it.id
 		at := it.due.Unix()
 		if it.due.Nanosecond() > 0 {
 			at++ // round up: never look before the estimate
 		}
-		if n := len(st.Due); n > 0 && at-st.Due[n-1].At <= int64(p.Min/time.Second) {
+		if n := len(st.Due); n > 0 && at-st.Due[n-1].At <= minS && st.Due[n-1].E == it.e {
 			st.Due[n-1].N++
 			continue
 		}
-		st.Due = append(st.Due, Due{At: at, N: 1})
+		st.Due = append(st.Due, Due{At: at, N: 1, E: it.e})
 	}
 	if len(items) == 0 {
 		return 0
@@ -196,6 +213,130 @@ func (p Policy) reschedule(d *Document, prev map[string]int64, obs map[string]pr
 	first := time.Unix(st.Due[0].At, 0)
 	// A floor of half a second keeps a loop from spinning on a run due "now".
 	return clamp(first.Sub(now), min(lo, 500*time.Millisecond), hi)
+}
+
+type dueItem struct {
+	id  string
+	due time.Time
+	e   int
+}
+
+// guardGrid is the shared cadence of tasks whose progress cannot be trusted: the instants
+// start + k·step. Tasks on it are due together, so one hop's calls carry them all.
+type guardGrid struct {
+	start    time.Time
+	step, lo time.Duration
+}
+
+// after is the first grid instant at least lo after now.
+func (g guardGrid) after(now time.Time) time.Time {
+	k := now.Add(g.lo).Sub(g.start) / g.step
+	t := g.start.Add((k + 1) * g.step)
+	if t.Sub(now) > g.step { // a clock before the start
+		t = now.Add(g.step)
+	}
+	return t
+}
+
+// next is the due time of a task looked at now, and what that look should find.
+func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Duration, grid, far guardGrid) (time.Time, int) {
+	eta, ok := finishIn(t, now)
+	if was.At > now.Unix() {
+		// It rode along in a call made for other ids. A look so soon after the last one
+		// cannot confirm an estimate (stalled progress barely moves it), so it keeps its
+		// due time unless progress jumped ahead of what was expected.
+		keep := time.Unix(was.At, 0)
+		if !ok || !ahead(was, now.Add(eta), now, p.Min) {
+			return keep, was.E
+		}
+		finish := now.Add(eta)
+		look := clampTime(minTime(finish.Add(p.Slack), grid.after(now)), now.Add(lo), now.Add(hi))
+		if !look.Before(keep) {
+			return keep, was.E
+		}
+		return look, expect(finish, look)
+	}
+	if !ok {
+		return grid.after(now), 0 // no progress to go by
+	}
+	finish := now.Add(eta)
+	look := finish.Add(p.Slack)
+	if held(was, finish, now, p.Min) {
+		look = minTime(look, far.after(now))
+	} else {
+		// A first estimate, or one the last look did not foresee: a hint only. Look when
+		// it says so, but no later than the guard grid.
+		look = minTime(look, grid.after(now))
+	}
+	look = clampTime(look, now.Add(lo), now.Add(hi))
+	return look, expect(finish, look)
+}
+
+// ahead reports whether a task now looks like finishing clearly sooner than its run
+// expected; with no expectation (the guard grid), any estimate is news.
+func ahead(was Due, finish, now time.Time, tol time.Duration) bool {
+	if was.E <= 0 {
+		return true
+	}
+	expected := time.Unix(was.At, 0).Add(expectedAfter(was.E))
+	return expected.Sub(finish) > max(tol, expected.Sub(now)/4)
+}
+
+func clampTime(t, lo, hi time.Time) time.Time { return minTime(maxTime(t, lo), hi) }
+
+// held reports whether the finish estimated now agrees with the one the previous look
+// expected (was.E relative to was.At). A finish later than expected means progress
+// stalled (or the expected finish came and went): allowed only by Min plus the coding's
+// rounding. A finish earlier than expected means progress jumped ahead, so the last wait
+// could have overslept it: allowed by a quarter of the time that was left.
+func held(was Due, finish, now time.Time, tol time.Duration) bool {
+	if was.E <= 0 || was.At <= 0 {
+		return false
+	}
+	at := time.Unix(was.At, 0)
+	off := expectedAfter(was.E)
+	expected := at.Add(off)
+	left := expected.Sub(now)
+	if left <= 0 {
+		return false // it was due to end by now and has not
+	}
+	if late := finish.Sub(expected); late > 0 {
+		return late <= tol+off/32
+	}
+	return expected.Sub(finish) <= max(tol, left/4)
+}
+
+// expect encodes the estimated finish relative to the look (Due.E): sixteenth-octave
+// steps of 1 s + offset, so about ±2.2 % of the time between the look and the finish.
+func expect(finish, look time.Time) int {
+	off := max(finish.Sub(look).Seconds(), 0)
+	k := 1 + int(math.Round(16*math.Log2(1+off)))
+	return min(k, MaxDueE)
+}
+
+func expectedAfter(e int) time.Duration {
+	return time.Duration((math.Exp2(float64(e-1)/16) - 1) * float64(time.Second))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // finishIn estimates when a task finishes: the latest of its unfinished objects.
