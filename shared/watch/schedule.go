@@ -32,7 +32,7 @@ type Policy struct {
 // DefaultPolicy looks at a task at most every 2 s and at least every minute; a task whose
 // progress says nothing reliable is looked at every 20 s (the AWS CLI waiter's delay).
 func DefaultPolicy() Policy {
-	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second, Slack: time.Second,
+	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second, Slack: 0,
 		Guard: 20 * time.Second}
 }
 
@@ -161,7 +161,7 @@ func (p Policy) reschedule(d *Document, prev map[string]Due, obs map[string]prov
 	grid := guardGrid{start: st.StartedAt(), step: min(p.Guard, hi), lo: lo}
 	// Trusted tasks still far from their finish share a coarser grid (hi), so they ride
 	// together instead of each costing a call of its own.
-	far := guardGrid{start: st.StartedAt(), step: hi, lo: lo}
+	far := guardGrid{start: st.StartedAt(), step: min(3*grid.step, hi), lo: lo}
 
 	var retry map[string]bool
 	if len(info.Unanswered) > 0 {
@@ -238,6 +238,14 @@ func (g guardGrid) after(now time.Time) time.Time {
 	return t
 }
 
+// atOrBefore is the last grid instant not after t.
+func (g guardGrid) atOrBefore(t time.Time) time.Time {
+	if t.Before(g.start) {
+		return t
+	}
+	return g.start.Add(t.Sub(g.start) / g.step * g.step)
+}
+
 // next is the due time of a task looked at now, and what that look should find.
 func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Duration, grid, far guardGrid) (time.Time, int) {
 	eta, ok := finishIn(t, now)
@@ -261,15 +269,29 @@ func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Durati
 	}
 	finish := now.Add(eta)
 	look := finish.Add(p.Slack)
-	if held(was, finish, now, p.Min) {
+	switch {
+	case held(was, finish, now, p.Min):
+		// The estimate held: trust it, but far from the finish ride with the others on
+		// the coarse grid.
 		look = minTime(look, far.after(now))
-	} else {
-		// A first estimate, or one the last look did not foresee: a hint only. Look when
-		// it says so, but no later than the guard grid.
+	case (was.E > 0 && ahead(was, finish, now, p.Min)) || (was.E <= 0 && pctOf(t) < 50):
+		// Progress ran ahead of the last estimate (it started late, or speeds up), or a
+		// first estimate early in the task's life: the finish is nearer than it says, but
+		// rarely less than half as near. Look halfway there (at least the next guard grid
+		// instant).
+		look = minTime(look, minTime(maxTime(grid.atOrBefore(now.Add(eta/2)), grid.after(now)), far.after(now)))
+	default:
+		// A late first estimate, a stall, or a finish that came and went: a hint only.
+		// Look when it says so, but no later than the guard grid.
 		look = minTime(look, grid.after(now))
 	}
 	look = clampTime(look, now.Add(lo), now.Add(hi))
 	return look, expect(finish, look)
+}
+
+func pctOf(t provider.Task) float64 {
+	p, _ := meanProgress(t)
+	return p
 }
 
 // ahead reports whether a task now looks like finishing clearly sooner than its run
