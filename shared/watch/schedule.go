@@ -191,21 +191,15 @@ func (p Policy) reschedule(d *Document, prev map[string]Due, obs map[string]prov
 	// Stable, so ids due together keep their order (and their calls) from hop to hop.
 	slices.SortStableFunc(items, func(a, b dueItem) int { return a.due.Compare(b.due) })
 
-	// Runs: ids with the same expectation due within Min of a run's first id share it
-	// (looked at a little early, which costs nothing extra: they ride in the same call).
-	st.Due = st.Due[:0:0]
-	minS := int64(p.Min / time.Second)
 	for i, it := range items {
 		d.TaskIDs[i] = it.id
-		at := it.due.Unix()
-		if it.due.Nanosecond() > 0 {
-			at++ // round up: never look before the estimate
-		}
-		if n := len(st.Due); n > 0 && at-st.Due[n-1].At <= minS && st.Due[n-1].E == it.e {
-			st.Due[n-1].N++
-			continue
-		}
-		st.Due = append(st.Due, Due{At: at, N: 1, E: it.e})
+	}
+	st.Due = runs(items, p.Min, true)
+	if len(st.Due) > MaxRuns(len(items)) {
+		// Too many distinct expectations for the state's budget (a run costs ~30 bytes, an
+		// id ~14): drop them. Every task then follows the guard grid or its estimate
+		// without trust, as on its first look: slower to trust, never later to look.
+		st.Due = runs(items, p.Min, false)
 	}
 	if len(items) == 0 {
 		return 0
@@ -213,6 +207,34 @@ func (p Policy) reschedule(d *Document, prev map[string]Due, obs map[string]prov
 	first := time.Unix(st.Due[0].At, 0)
 	// A floor of half a second keeps a loop from spinning on a run due "now".
 	return clamp(first.Sub(now), min(lo, 500*time.Millisecond), hi)
+}
+
+// MaxRuns bounds the schedule's runs for n pending ids, so the schedule stays within a
+// couple of bytes per pending id (ids cost about 14 bytes each; the budget is 16).
+func MaxRuns(n int) int { return 64 + n/16 }
+
+// runs groups items (in due order) into runs: ids due within min of a run's first id
+// share it (looked at a little early, which costs nothing extra: they ride in the same
+// call), when they expect the same (withE) or when expectations are dropped.
+func runs(items []dueItem, minWait time.Duration, withE bool) []Due {
+	var out []Due
+	minS := int64(minWait / time.Second)
+	for _, it := range items {
+		at := it.due.Unix()
+		if it.due.Nanosecond() > 0 {
+			at++ // round up: never look before the estimate
+		}
+		e := it.e
+		if !withE {
+			e = 0
+		}
+		if n := len(out); n > 0 && at-out[n-1].At <= minS && out[n-1].E == e {
+			out[n-1].N++
+			continue
+		}
+		out = append(out, Due{At: at, N: 1, E: e})
+	}
+	return out
 }
 
 type dueItem struct {
