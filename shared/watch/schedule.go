@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -101,21 +102,75 @@ func dueIDs(d *Document, now time.Time) []string {
 	return d.TaskIDs
 }
 
-// dueOf maps each pending id to its run (due time and expectation), read before Step
-// reorders. Ids past the last run are missing: due at once, nothing expected.
-func dueOf(d *Document) map[string]Due {
+// priorDue is the schedule as it was before Step: the pending ids in due order and their
+// runs. Step only ever drops ids from that list, keeping the order, so the runs of the
+// ids still pending are found by walking both lists together: no map, no hashing.
+type priorDue struct {
+	ids  []string
+	runs []Due
+}
+
+// dueOf records the schedule before Step reorders it.
+func dueOf(d *Document) priorDue {
 	if d.State == nil || len(d.State.Due) == 0 {
-		return nil
+		return priorDue{}
 	}
-	m := make(map[string]Due, len(d.TaskIDs))
-	i := 0
-	for _, r := range d.State.Due {
-		for j := 0; j < r.N && i < len(d.TaskIDs); j++ {
-			m[d.TaskIDs[i]] = r
-			i++
+	return priorDue{ids: d.TaskIDs, runs: d.State.Due}
+}
+
+// priorCursor walks a priorDue in order.
+type priorCursor struct {
+	p       priorDue
+	pos     int // next index into p.ids
+	run     int // run of p.ids[pos]
+	runLeft int // ids left in that run from pos on
+}
+
+func (p priorDue) cursor() *priorCursor {
+	c := &priorCursor{p: p}
+	if len(p.runs) > 0 {
+		c.runLeft = p.runs[0].N
+	}
+	return c
+}
+
+// find returns the run of id, which must come at or after the last id found; ids past
+// the last run (due at once) and ids not in the list have none.
+func (c *priorCursor) find(id string) (Due, bool) {
+	for j := c.pos; j < len(c.p.ids); j++ {
+		if c.p.ids[j] != id {
+			continue
+		}
+		for ; c.pos < j; c.pos++ {
+			c.advance()
+		}
+		r, ok := c.current()
+		c.pos++
+		c.advance()
+		return r, ok
+	}
+	return Due{}, false
+}
+
+func (c *priorCursor) current() (Due, bool) {
+	if c.run >= len(c.p.runs) {
+		return Due{}, false
+	}
+	return c.p.runs[c.run], true
+}
+
+// advance moves the run bookkeeping past one id.
+func (c *priorCursor) advance() {
+	if c.run >= len(c.p.runs) {
+		return
+	}
+	c.runLeft--
+	for c.runLeft <= 0 && c.run < len(c.p.runs) {
+		c.run++
+		if c.run < len(c.p.runs) {
+			c.runLeft = c.p.runs[c.run].N
 		}
 	}
-	return m
 }
 
 // reschedule gives every pending task a due time, sorts TaskIDs by it, and returns the
@@ -128,7 +183,7 @@ func dueOf(d *Document) map[string]Due {
 // longer than Guard, and looked at sooner when even the doubtful estimate says so. A task
 // not looked at keeps its due time. Every wait is bounded by the user's interval and by
 // the watch's timeout.
-func (p Policy) reschedule(d *Document, prev map[string]Due, obs map[string]provider.Task, now time.Time, info Info) time.Duration {
+func (p Policy) reschedule(d *Document, prior priorDue, obs map[string]provider.Task, now time.Time, info Info) time.Duration {
 	p = p.withDefaults()
 	st := d.State
 	if d.Finished() {
@@ -171,35 +226,39 @@ func (p Policy) reschedule(d *Document, prev map[string]Due, obs map[string]prov
 		}
 	}
 	items := make([]dueItem, len(d.TaskIDs))
+	cur := prior.cursor()
 	for i, id := range d.TaskIDs {
-		it := dueItem{id: id}
+		var due time.Time
+		e := 0
+		was, hadRun := cur.find(id)
 		if retry[id] {
 			// Its call failed: ask again after the caller's backoff (bounded by hi below).
-			it.due = now.Add(max(info.RetryIn, lo))
+			due = now.Add(max(info.RetryIn, lo))
 		} else if t, ok := obs[id]; ok {
-			it.due, it.e = p.next(t, prev[id], now, lo, hi, grid, far)
-		} else if r, ok := prev[id]; ok && r.At > 0 {
-			it.due, it.e = time.Unix(r.At, 0), r.E
+			due, e = p.next(t, was, now, lo, hi, grid, far)
+		} else if hadRun && was.At > 0 {
+			due, e = time.Unix(was.At, 0), was.E
 		} else {
-			it.due = now
+			due = now
 		}
-		if latest := now.Add(hi); it.due.After(latest) {
-			it.due = latest
+		if latest := now.Add(hi); due.After(latest) {
+			due = latest
 		}
-		items[i] = it
+		items[i] = dueItem{id: id, at: ceilUnix(due), e: int32(e)}
 	}
 	// Stable, so ids due together keep their order (and their calls) from hop to hop.
-	slices.SortStableFunc(items, func(a, b dueItem) int { return a.due.Compare(b.due) })
+	// Whole seconds, rounded up (never look before the estimate): what the runs keep.
+	slices.SortStableFunc(items, func(a, b dueItem) int { return cmp.Compare(a.at, b.at) })
 
 	for i, it := range items {
 		d.TaskIDs[i] = it.id
 	}
-	st.Due = runs(items, p.Min, true)
-	if len(st.Due) > MaxRuns(len(items)) {
+	var ok bool
+	if st.Due, ok = runs(items, p.Min, true, MaxRuns(len(items))); !ok {
 		// Too many distinct expectations for the state's budget (a run costs ~30 bytes, an
 		// id ~14): drop them. Every task then follows the guard grid or its estimate
 		// without trust, as on its first look: slower to trust, never later to look.
-		st.Due = runs(items, p.Min, false)
+		st.Due, _ = runs(items, p.Min, false, len(items))
 	}
 	if len(items) == 0 {
 		return 0
@@ -215,16 +274,14 @@ func MaxRuns(n int) int { return 64 + n/16 }
 
 // runs groups items (in due order) into runs: ids due within min of a run's first id
 // share it (looked at a little early, which costs nothing extra: they ride in the same
-// call), when they expect the same (withE) or when expectations are dropped.
-func runs(items []dueItem, minWait time.Duration, withE bool) []Due {
+// call), when they expect the same (withE) or when expectations are dropped. It gives up
+// (false) past limit runs.
+func runs(items []dueItem, minWait time.Duration, withE bool, limit int) ([]Due, bool) {
 	var out []Due
 	minS := int64(minWait / time.Second)
 	for _, it := range items {
-		at := it.due.Unix()
-		if it.due.Nanosecond() > 0 {
-			at++ // round up: never look before the estimate
-		}
-		e := it.e
+		at := it.at
+		e := int(it.e)
 		if !withE {
 			e = 0
 		}
@@ -232,15 +289,25 @@ func runs(items []dueItem, minWait time.Duration, withE bool) []Due {
 			out[n-1].N++
 			continue
 		}
+		if len(out) == limit {
+			return nil, false
+		}
 		out = append(out, Due{At: at, N: 1, E: e})
 	}
-	return out
+	return out, true
 }
 
 type dueItem struct {
-	id  string
-	due time.Time
-	e   int
+	id string
+	at int64 // unix seconds
+	e  int32
+}
+
+func ceilUnix(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
 }
 
 // guardGrid is the shared cadence of tasks whose progress cannot be trusted: the instants
