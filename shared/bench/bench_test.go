@@ -33,8 +33,9 @@ func TestDelayOnEveryShape(t *testing.T) {
 			if aws.Unreported == 0 {
 				t.Errorf("the AWS waiter reported every task; it gives up after 30 tries (580 s)")
 			}
-			if adaptive.Max > time.Minute {
-				t.Errorf("adaptive max delay %s, want ≤ 1m", adaptive.Max)
+			// A wrong estimate costs at most one coarse-grid wait (the policy's Max).
+			if adaptive.Max > 2*time.Minute {
+				t.Errorf("adaptive max delay %s, want ≤ 2m", adaptive.Max)
 			}
 			if adaptive.CallsPerWatch > fixed.CallsPerWatch*1.005 {
 				t.Errorf("adaptive spends %.1f calls per watch, fixed 20 s poll %.1f", adaptive.CallsPerWatch, fixed.CallsPerWatch)
@@ -43,8 +44,8 @@ func TestDelayOnEveryShape(t *testing.T) {
 				if adaptive.P95 > 5*time.Second {
 					t.Errorf("adaptive p95 delay %s on linear progress, want ≤ 5s", adaptive.P95)
 				}
-				if adaptive.CallsPerWatch > 0.7*fixed.CallsPerWatch {
-					t.Errorf("adaptive spends %.1f calls per watch on linear progress, want ≤ 70%% of %.1f", adaptive.CallsPerWatch, fixed.CallsPerWatch)
+				if adaptive.CallsPerWatch > 0.5*fixed.CallsPerWatch {
+					t.Errorf("adaptive spends %.1f calls per watch on linear progress, want ≤ half of %.1f", adaptive.CallsPerWatch, fixed.CallsPerWatch)
 				}
 			}
 		})

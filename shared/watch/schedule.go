@@ -25,16 +25,19 @@ type Policy struct {
 	// looked at on a grid of Guard steps from the watch's start, so they share calls, and
 	// a task that finishes unforeseen is noticed within Guard, as by a fixed poll.
 	Guard time.Duration
+	// Drift is how far a trusted estimate may still be moving earlier before the look at
+	// the finish is preceded by one shortly before it.
+	Drift time.Duration
 	// Unstarted is no longer used: tasks without progress follow the Guard grid. Kept so
 	// existing policies still compile.
 	Unstarted time.Duration
 }
 
-// DefaultPolicy looks at a task at most every 2 s and at least every minute; a task whose
-// progress says nothing reliable is looked at every 20 s (the AWS CLI waiter's delay).
+// DefaultPolicy looks at a task at most every 2 s and at least every two minutes; a task
+// whose progress says nothing reliable is looked at every 20 s (the AWS CLI waiter's delay).
 func DefaultPolicy() Policy {
-	return Policy{Min: 2 * time.Second, Max: time.Minute, Retry: 30 * time.Second, Slack: 0,
-		Guard: 20 * time.Second}
+	return Policy{Min: 2 * time.Second, Max: 2 * time.Minute, Retry: 30 * time.Second, Slack: 0,
+		Guard: 20 * time.Second, Drift: 10 * time.Second}
 }
 
 func (p Policy) withDefaults() Policy {
@@ -54,6 +57,9 @@ func (p Policy) withDefaults() Policy {
 	if p.Guard <= 0 {
 		p.Guard = def.Guard
 	}
+	if p.Drift <= 0 {
+		p.Drift = def.Drift
+	}
 	return p
 }
 
@@ -64,13 +70,13 @@ type Due struct {
 	At int64 `json:"at"` // unix seconds
 	N  int   `json:"n"`
 	// E is what the look at At should find, so the next look can tell whether the
-	// estimate held: 0 no estimate; k ≥ 1 the estimated finish is about 2^((k−1)/16) − 1
+	// estimate held: 0 no estimate; k ≥ 1 the estimated finish is about 2^((k−1)/64) − 1
 	// seconds after At (k = 1: at At). See docs/schedule.md.
 	E int `json:"e,omitempty"`
 }
 
-// MaxDueE bounds Due.E: 2^((MaxDueE−1)/16) s is about 74 h, past any timeout.
-const MaxDueE = 289
+// MaxDueE bounds Due.E: 2^((MaxDueE−1)/64) s is about 5 days, past any timeout.
+const MaxDueE = 1200
 
 // DueIDs are the pending ids to ask about at now: the tasks whose estimated finish has
 // come, so a hop spends calls on tasks that may have changed, not on all of them. When a
@@ -216,7 +222,11 @@ func (p Policy) reschedule(d *Document, prior priorDue, obs map[string]provider.
 	grid := guardGrid{start: st.StartedAt(), step: min(p.Guard, hi), lo: lo}
 	// Trusted tasks still far from their finish share a coarser grid (hi), so they ride
 	// together instead of each costing a call of its own.
-	far := guardGrid{start: st.StartedAt(), step: min(3*grid.step, hi), lo: lo}
+	// Tasks still far from their finish ride coarser grids of the same origin, so their
+	// looks coincide with the guard grid's hops: 3 steps (a minute) for estimates that
+	// ran ahead, 6 (two minutes) for trusted ones.
+	mid := guardGrid{start: st.StartedAt(), step: min(3*grid.step, hi), lo: lo}
+	far := guardGrid{start: st.StartedAt(), step: min(6*grid.step, hi), lo: lo}
 
 	var retry map[string]bool
 	if len(info.Unanswered) > 0 {
@@ -235,7 +245,7 @@ func (p Policy) reschedule(d *Document, prior priorDue, obs map[string]provider.
 			// Its call failed: ask again after the caller's backoff (bounded by hi below).
 			due = now.Add(max(info.RetryIn, lo))
 		} else if t, ok := obs[id]; ok {
-			due, e = p.next(t, was, now, lo, hi, grid, far)
+			due, e = p.next(t, was, now, lo, hi, grid, mid, far)
 		} else if hadRun && was.At > 0 {
 			due, e = time.Unix(was.At, 0), was.E
 		} else {
@@ -336,7 +346,7 @@ func (g guardGrid) atOrBefore(t time.Time) time.Time {
 }
 
 // next is the due time of a task looked at now, and what that look should find.
-func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Duration, grid, far guardGrid) (time.Time, int) {
+func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Duration, grid, mid, far guardGrid) (time.Time, int) {
 	eta, ok := finishIn(t, now)
 	if was.At > now.Unix() {
 		// It rode along in a call made for other ids. A look so soon after the last one
@@ -362,13 +372,22 @@ func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Durati
 	case held(was, finish, now, p.Min):
 		// The estimate held: trust it, but far from the finish ride with the others on
 		// the coarse grid.
-		look = minTime(look, far.after(now))
+		// An estimate that is still drawing nearer (the task started after it was
+		// created, so elapsed time overstates its run) is late by about what it still has
+		// to move. When the finish is due within the coarse grid's reach, look once more
+		// shortly before it, on the guard grid, where the estimate is better.
+		nextFar := far.after(now)
+		drift := time.Unix(was.At, 0).Add(expectedAfter(was.E)).Sub(finish)
+		if drift > p.Drift && look.After(grid.after(now)) && !look.Before(nextFar.Add(mid.step-far.step)) {
+			look = maxTime(grid.atOrBefore(finish.Add(-grid.step/2)), grid.after(now))
+		}
+		look = minTime(look, nextFar)
 	case (was.E > 0 && ahead(was, finish, now, p.Min)) || (was.E <= 0 && pctOf(t) < 50):
 		// Progress ran ahead of the last estimate (it started late, or speeds up), or a
 		// first estimate early in the task's life: the finish is nearer than it says, but
 		// rarely less than half as near. Look halfway there (at least the next guard grid
 		// instant).
-		look = minTime(look, minTime(maxTime(grid.atOrBefore(now.Add(eta/2)), grid.after(now)), far.after(now)))
+		look = minTime(look, minTime(maxTime(grid.atOrBefore(now.Add(eta/2)), grid.after(now)), mid.after(now)))
 	default:
 		// A late first estimate, a stall, or a finish that came and went: a hint only.
 		// Look when it says so, but no later than the guard grid.
@@ -412,21 +431,21 @@ func held(was Due, finish, now time.Time, tol time.Duration) bool {
 		return false // it was due to end by now and has not
 	}
 	if late := finish.Sub(expected); late > 0 {
-		return late <= tol+off/32
+		return late <= tol+off/64
 	}
 	return expected.Sub(finish) <= max(tol, left/4)
 }
 
-// expect encodes the estimated finish relative to the look (Due.E): sixteenth-octave
-// steps of 1 s + offset, so about ±2.2 % of the time between the look and the finish.
+// expect encodes the estimated finish relative to the look (Due.E): 1/64-octave steps of
+// 1 s + offset, so about ±0.5 % of the time between the look and the finish.
 func expect(finish, look time.Time) int {
 	off := max(finish.Sub(look).Seconds(), 0)
-	k := 1 + int(math.Round(16*math.Log2(1+off)))
+	k := 1 + int(math.Round(64*math.Log2(1+off)))
 	return min(k, MaxDueE)
 }
 
 func expectedAfter(e int) time.Duration {
-	return time.Duration((math.Exp2(float64(e-1)/16) - 1) * float64(time.Second))
+	return time.Duration((math.Exp2(float64(e-1)/64) - 1) * float64(time.Second))
 }
 
 func minTime(a, b time.Time) time.Time {

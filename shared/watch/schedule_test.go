@@ -180,8 +180,8 @@ func TestScheduleOnEveryShape(t *testing.T) {
 			t.Logf("adaptive p95 %v max %v calls %d; fixed 20 s p95 %v calls %d", ap95.Round(100*time.Millisecond),
 				amax.Round(100*time.Millisecond), aCalls, fp95.Round(100*time.Millisecond), fCalls)
 			// Whatever the shape, a wrong estimate costs at most one coarse-grid wait.
-			if amax > time.Minute {
-				t.Errorf("max delay %v, want ≤ 1m", amax)
+			if amax > 2*time.Minute {
+				t.Errorf("max delay %v, want ≤ 2m", amax)
 			}
 			// Without information (stuck) the schedule is the fixed poll on a grid: allow the
 			// half percent the fixed poll saves by drifting (it sleeps 20 s after its calls).
@@ -194,8 +194,8 @@ func TestScheduleOnEveryShape(t *testing.T) {
 				if ap95 > 6500*time.Millisecond {
 					t.Errorf("p95 %v on linear progress, want ≤ 6.5s", ap95)
 				}
-				if aCalls*10 > fCalls*7 {
-					t.Errorf("%d calls on linear progress, want ≤ 70%% of the fixed poll's %d", aCalls, fCalls)
+				if aCalls*10 > fCalls*6 {
+					t.Errorf("%d calls on linear progress, want ≤ 60%% of the fixed poll's %d", aCalls, fCalls)
 				}
 			} else if ap95 > fp95 {
 				t.Errorf("p95 %v, the fixed 20 s poll %v", ap95, fp95)
@@ -273,7 +273,7 @@ func TestUnansweredIDsWaitForTheRetry(t *testing.T) {
 
 // A crafted expectation is a clear error naming the field, not a panic.
 func TestDecodeRejectsBadExpectation(t *testing.T) {
-	for _, e := range []string{"-1", "290", "99999999999999"} {
+	for _, e := range []string{"-1", "1201", "99999999999999"} {
 		in := `{"v":1,"provider":"aliyun-cdn","taskIds":["1"],"state":{"v":1,"id":"w","started":1,"hops":1,"total":1,"due":[{"at":5,"n":1,"e":` + e + `}]}}`
 		_, err := Decode([]byte(in), nil)
 		var de *DecodeError

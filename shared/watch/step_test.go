@@ -199,10 +199,10 @@ func TestScheduleFollowsProgress(t *testing.T) {
 		t.Errorf("wait at 50%% = %v, want the 20s guard", first.Wait)
 	}
 	// 20 s later it reads 60% (linear progress): the estimate held (still done at about
-	// +99 s), so it is trusted; far from the finish it rides the 60 s coarse grid.
+	// +99 s), so it is trusted: the next look is at the finish, +100 s.
 	second := Step(first.Doc, at("60%"), t0.Add(20*time.Second), pol, Info{})
-	if second.Wait != 40*time.Second {
-		t.Errorf("wait after a confirmed estimate = %v, want 40s (the coarse grid at +60s)", second.Wait)
+	if second.Wait != 80*time.Second {
+		t.Errorf("wait after a confirmed estimate = %v, want 80s (the finish at +100s)", second.Wait)
 	}
 	// Still 50% 20 s later: progress stalled, the estimate did not hold: back to the guard.
 	stalled := Step(first.Doc, at("50%"), t0.Add(20*time.Second), pol, Info{})
