@@ -263,12 +263,13 @@ func (p Policy) reschedule(d *Document, prior priorDue, obs map[string]provider.
 	for i, it := range items {
 		d.TaskIDs[i] = it.id
 	}
+	// A run costs ~30 bytes, an id ~14. Expectations are kept for the runs due first, up
+	// to half the budget; past it they are dropped, and those tasks behave as on their
+	// first look (slower to trust, never later to look). If even that is too many runs,
+	// every expectation goes.
 	var ok bool
-	if st.Due, ok = runs(items, p.Min, true, MaxRuns(len(items))); !ok {
-		// Too many distinct expectations for the state's budget (a run costs ~30 bytes, an
-		// id ~14): drop them. Every task then follows the guard grid or its estimate
-		// without trust, as on its first look: slower to trust, never later to look.
-		st.Due, _ = runs(items, p.Min, false, len(items))
+	if st.Due, ok = runs(items, p.Min, MaxRuns(len(items))/2, MaxRuns(len(items))); !ok {
+		st.Due, _ = runs(items, p.Min, 0, len(items))
 	}
 	if len(items) == 0 {
 		return 0
@@ -280,19 +281,19 @@ func (p Policy) reschedule(d *Document, prior priorDue, obs map[string]provider.
 
 // MaxRuns bounds the schedule's runs for n pending ids, so the schedule stays within a
 // couple of bytes per pending id (ids cost about 14 bytes each; the budget is 16).
-func MaxRuns(n int) int { return 64 + n/16 }
+func MaxRuns(n int) int { return 64 + n/32 }
 
 // runs groups items (in due order) into runs: ids due within min of a run's first id
 // share it (looked at a little early, which costs nothing extra: they ride in the same
-// call), when they expect the same (withE) or when expectations are dropped. It gives up
-// (false) past limit runs.
-func runs(items []dueItem, minWait time.Duration, withE bool, limit int) ([]Due, bool) {
+// call) when they expect the same. Expectations are kept in the first withE runs only.
+// It gives up (false) past limit runs.
+func runs(items []dueItem, minWait time.Duration, withE, limit int) ([]Due, bool) {
 	var out []Due
 	minS := int64(minWait / time.Second)
 	for _, it := range items {
 		at := it.at
 		e := int(it.e)
-		if !withE {
+		if len(out) >= withE {
 			e = 0
 		}
 		if n := len(out); n > 0 && at-out[n-1].At <= minS && out[n-1].E == e {
