@@ -33,6 +33,7 @@ type simOpts struct {
 	seed                                               int64
 	latency                                            time.Duration
 	slack                                              bool
+	shape                                              string
 }
 
 func (a *app) simCmd() *cobra.Command {
@@ -70,6 +71,7 @@ same as a file to source (CDNWATCH_SIM_TASK_IDS holds the ids). Stop it with Ctr
 	fs.Int64Var(&o.seed, "seed", 1, "random seed of the generated tasks")
 	durationFlag(fs, &o.latency, "latency", 0, "", "extra latency per call")
 	fs.StringVar(&o.envFile, "env-file", "", "also write the exports (and CDNWATCH_SIM_TASK_IDS) to FILE, for '. ./FILE'")
+	fs.StringVar(&o.shape, "shape", "linear", "how progress grows: linear, step25, square, stuck or mix")
 	fs.BoolVar(&o.slack, "slack", false, "also receive Slack incoming-webhook posts (under /services/) and print them: the sample events notify slack")
 	return cmd
 }
@@ -80,7 +82,8 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	refreshR, err1 := parseRange(o.refresh)
 	preloadR, err2 := parseRange(o.preload)
 	pendingR, err3 := parseRange(o.pending)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	shape, err4 := cdnsim.ParseShape(o.shape)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return exitf(ExitUsage, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	if o.tasks < 0 || o.failRate < 0 || o.failRate > 1 {
@@ -99,7 +102,7 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	// The tasks events/ names first, so the generated ids go around them.
 	samples := sim.AddSamples(*name, sim.Now())
 	ids := sim.Populate(*name, cdnsim.Population{Count: o.tasks, Seed: o.seed, FailRate: o.failRate,
-		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR})
+		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR, Shape: shape})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return exitf(ExitUsage, "listen %s: %v", o.addr, err)
