@@ -293,7 +293,11 @@ func TestRunsStayWithinBudget(t *testing.T) {
 		if got, max := len(r.Doc.State.Due), MaxRuns(len(r.Doc.TaskIDs)); got > max {
 			t.Errorf("%d ids: %d runs, want ≤ %d", n, got, max)
 		}
-		b, err := Encode(r.Doc)
+		// Measured as the document travels after a delivery: the per-task failure notices
+		// queued by the step leave the outbox when the hop delivers them.
+		sent := r.Doc.Clone()
+		sent.State.Outbox.Queue = nil
+		b, err := Encode(sent)
 		if err != nil {
 			t.Fatal(err)
 		}
