@@ -17,8 +17,8 @@ type Policy struct {
 	Max time.Duration
 	// Retry is the wait when only undelivered notices remain.
 	Retry time.Duration
-	// Slack is how late after its estimated finish a task is looked at. A little slack lets
-	// one call catch several tasks that finish close together.
+	// Slack is how late after its estimated finish a task is looked at. The default is none:
+	// the estimate from creation time already errs late, and runs merge ids due within Min.
 	Slack time.Duration
 	// Guard is the longest wait for a task whose progress cannot be trusted: no progress
 	// yet (pending, 0 %), or an estimate that the last look did not confirm. Such tasks are
@@ -183,8 +183,8 @@ func (c *priorCursor) advance() {
 // wait until the first; docs/schedule.md explains the rules. In short: providers report
 // progress ("42.5%") and the creation time, and with progress growing at the rate seen so
 // far a task ends in elapsed × (100−p)/p. That estimate is a hint: it is trusted (the next
-// look is at the estimated finish, up to hi) only when it agrees with what the previous
-// look expected. Otherwise — no progress, a first estimate, progress that jumped or
+// look is at the estimated finish, or on a coarse grid while that is far) only when it
+// agrees with what the previous look expected. Otherwise — no progress, a first estimate, progress that jumped or
 // stalled, a finish that came and went — the task follows the Guard grid, never waiting
 // longer than Guard, and looked at sooner when even the doubtful estimate says so. A task
 // not looked at keeps its due time. Every wait is bounded by the user's interval and by
