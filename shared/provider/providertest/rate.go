@@ -321,7 +321,11 @@ func testTwoInstances(t *testing.T, h Harness) {
 	rate := float64(len(acc)-1) / acc[len(acc)-1].Sub(acc[0]).Seconds()
 	t.Logf("two instances: %d calls (%d of the by-id query), %d throttled, %.1f query calls/s accepted (bound %.0f) in %v",
 		sent, a.CallsOf(provider.APIQuery)+b.CallsOf(provider.APIQuery), throttled, rate, full, elapsed)
-	if rate < 0.8*full {
-		t.Errorf("two instances together reached %.1f calls/s, under 0.8 of the bound %.0f", rate, full)
+	// Each instance paces whole calls, ⌊share⌋ in any window, so the pair can reach
+	// 2⌊bound/2⌋: the bound itself when it is even, 4 of CloudFront's 5 calls/s.
+	reach := 2 * math.Floor(full/2)
+	if rate < 0.8*reach {
+		t.Errorf("two instances together reached %.1f calls/s, under 0.8 of the %.0f their whole-call shares allow (bound %.0f)",
+			rate, reach, full)
 	}
 }
