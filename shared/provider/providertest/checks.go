@@ -61,15 +61,16 @@ func CheckPollRate(t *testing.T, pr PollRate) {
 	}
 	st := sim.Stats(pr.Provider)
 	query := c.CallsOf(provider.APIQuery)
-	t.Logf("%d ids: %d calls (%d by id, %v further) in %v (%.2f calls/s, %.2f by id); simulator saw %+v",
-		len(ids), calls, query, pr.WantAPICalls, elapsed, float64(calls)/elapsed.Seconds(), float64(query)/elapsed.Seconds(), st)
+	further := map[string]int64{}
 	want := pr.WantCalls
 	for api, n := range pr.WantAPICalls {
 		want += n
-		if got := c.CallsOf(api); got != n {
-			t.Errorf("%d calls of %s, want %d", got, api, n)
+		if further[api] = c.CallsOf(api); further[api] != n {
+			t.Errorf("%d calls of %s, want %d", further[api], api, n)
 		}
 	}
+	t.Logf("%d ids: %d calls (%d by id, further %v) in %v (%.2f calls/s, %.2f by id); simulator saw %+v",
+		len(ids), calls, query, further, elapsed, float64(calls)/elapsed.Seconds(), float64(query)/elapsed.Seconds(), st)
 	if query != pr.WantCalls || calls != want || st.Throttled != 0 {
 		t.Errorf("%d calls (%d by id), %d throttled; want %d calls (%d by id), none throttled",
 			calls, query, st.Throttled, want, pr.WantCalls)
