@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -163,8 +164,18 @@ func flagError(cmd *cobra.Command, err error) error {
 	} else if sh, ok := strings.CutPrefix(msg, "unknown shorthand flag: "); ok {
 		msg = "unknown flag " + sh + "; flags are long: --name"
 	}
+	// pflag passes strconv's wording through; say what is wanted instead.
+	msg = strconvInt.ReplaceAllString(msg, "want a whole number")
+	msg = strconvFloat.ReplaceAllString(msg, "want a number, e.g. 0.2")
+	msg = strconvBool.ReplaceAllString(msg, "want true or false")
 	return errors.New(msg)
 }
+
+var (
+	strconvInt   = regexp.MustCompile(`strconv\.Parse(Int|Uint): parsing "[^"]*": (invalid syntax|value out of range)`)
+	strconvFloat = regexp.MustCompile(`strconv\.ParseFloat: parsing "[^"]*": (invalid syntax|value out of range)`)
+	strconvBool  = regexp.MustCompile(`strconv\.ParseBool: parsing "[^"]*": invalid syntax`)
+)
 
 func closestFlag(cmd *cobra.Command, name string) string {
 	best, bestD := "", 3

@@ -128,6 +128,7 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"sweep future at", nil, "", []string{"sweep", "--provider", "aliyun-cdn", "--at", future}, []string{"is in the future"}},
 		{"sweep unknown provider", nil, "", []string{"sweep", "--provider", "akamai"}, []string{`unknown provider "akamai"`}},
 		{"sim range without unit", nil, "", []string{"sim", "--refresh", "30"}, []string{`range "30": want durations with a unit`}},
+		{"not a number", nil, "", []string{"demo", "--tasks", "five"}, []string{`invalid argument "five" for "--tasks" flag: want a whole number`}},
 		{"demo no tasks", nil, "", []string{"demo", "--tasks", "0"}, []string{"--tasks 0: want at least 1"}},
 		{"invoke no runtime", nil, "", []string{"invoke", "--event", "x.json"}, []string{"--runtime"}},
 	}
