@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"cdnwatch/shared/config"
+	"cdnwatch/shared/provider"
 )
 
 // Exit codes of `cdnwatch watch` (docs/design.md "Exit codes").
@@ -114,6 +115,9 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.watchCmd(), a.demoCmd(), a.simCmd(), a.invokeCmd(), a.sweepCmd())
 	root.SetHelpCommand(helpCmd(root))
+	for _, c := range root.Commands() {
+		completeValues(c)
+	}
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -121,6 +125,29 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 		}
 	}
 	return root
+}
+
+// completeValues registers shell completion of the values of the --provider and --notify
+// flags a command has.
+func completeValues(cmd *cobra.Command) {
+	fixed := func(vals []string) cobra.CompletionFunc {
+		return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return vals, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	if cmd.Flags().Lookup("provider") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("provider", fixed(provider.Names()))
+	}
+	if cmd.Flags().Lookup("notify") != nil {
+		names := make([]string, len(channelNames))
+		for i, c := range channelNames {
+			names[i] = c.name
+		}
+		_ = cmd.RegisterFlagCompletionFunc("notify", fixed(names))
+	}
+	if cmd.Flags().Lookup("runtime") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("runtime", fixed([]string{"lambda", "fc"}))
+	}
 }
 
 // helpCmd is `cdnwatch help [command]`, which refuses an unknown command (exit 2, with a

@@ -78,6 +78,26 @@ func TestCompletionScripts(t *testing.T) {
 	}
 }
 
+// The shell asks the command itself what to complete (cobra's __complete).
+func TestCompletionOfFlagValues(t *testing.T) {
+	f := &fixture{env: map[string]string{}}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "watch", "--provider", ""}, "aliyun-cdn"},
+		{[]string{"__complete", "watch", "--notify", ""}, "webhook"},
+		{[]string{"__complete", "invoke", "--runtime", ""}, "lambda"},
+		{[]string{"__complete", "wa"}, "watch"},
+		{[]string{"__complete", "help", "sw"}, "sweep"},
+	} {
+		code, stdout, _ := f.run(t, tc.args...)
+		if code != 0 || !strings.Contains(stdout, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %q", tc.args, code, stdout, tc.want)
+		}
+	}
+}
+
 // repeatedPrefix finds a ": "-separated segment repeated at once ("open x: open x: ").
 func repeatedPrefix(s string) string {
 	for _, line := range strings.Split(s, "\n") {
