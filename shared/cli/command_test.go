@@ -131,6 +131,8 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"duration without unit", nil, "", []string{"watch", "--provider", "aliyun-cdn", "--task-id", id, "--timeout", "30"},
 			[]string{`invalid argument "30" for "--timeout" flag: want a duration with a unit, e.g. 30s, 10m, 2h`}},
 		{"stray argument", nil, "", []string{"watch", "--provider", "aliyun-cdn", id}, []string{"unexpected argument"}},
+		{"state in a missing directory", nil, "", []string{"watch", "--provider", "aliyun-cdn", "--task-id", id, "--state", "/nonexistent-dir/w.json"},
+			[]string{"--state /nonexistent-dir/w.json: cannot write there"}},
 		{"nothing to watch", nil, "", []string{"watch"}, []string{"nothing to watch"}},
 		{"doc and ids", nil, "", []string{"watch", "--doc", "x.json", "--task-id", id}, []string{"exclude each other"}},
 		{"unknown channel", nil, "", []string{"watch", "--provider", "aliyun-cdn", "--task-id", id, "--notify", "teams"},

@@ -195,6 +195,9 @@ func (o *watchOpts) load(cmd *cobra.Command, stdin io.Reader, key []byte) (*watc
 	}
 	doc := given
 	if o.stateFile != "" {
+		if err := probeDir(o.stateFile); err != nil {
+			return nil, "", err
+		}
 		saved, err := readStateFile(o.stateFile, key)
 		if err != nil {
 			return nil, "", err
