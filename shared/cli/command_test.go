@@ -26,7 +26,8 @@ func TestHelpOfEverySubcommand(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"watch", []string{"Watch CDN refresh or prefetch tasks", "Examples:", "--interval duration", "(default 1m)",
+		{"watch", []string{"Watch CDN refresh or prefetch tasks", "Examples:", "--interval duration",
+			"(default " + shortDuration(watch.DefaultPolicy().Max) + ")",
 			"--timeout duration", "(default 2h)", "--state string", "--delivery-timeout duration",
 			"Environment:", "ALIBABA_CLOUD_ACCESS_KEY_ID", "CDNWATCH_SLACK_WEBHOOK_URL", "Exit codes:", "  5  every task complete"}},
 		{"demo", []string{"built-in simulator", "Examples:", "Environment:", "CDNWATCH_LANG", "Exit codes:"}},

@@ -15,8 +15,8 @@ import (
 
 // The README's simulator walk-through, pasted as it stands into bash in an empty
 // directory with the built command on PATH: each of its commands runs and does what the
-// README says (a timeout with --state, the resume with more time, a watch that exits 1
-// with its document in final.json, the Lambda handler run once).
+// README says (a timeout with --state, the resume with more time that exits 1 with its
+// document in final.json, the Lambda handler run once).
 func TestReadmeSimulatorWalkthroughRuns(t *testing.T) {
 	bin := binary(t)
 	readme, err := os.ReadFile("../../README.md")
@@ -45,9 +45,9 @@ func TestReadmeSimulatorWalkthroughRuns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the walk-through failed: %v\n%s", err, out)
 	}
-	for _, want := range []string{"cdnwatch watch: timed out after 3s with 2 tasks pending",
-		"resume with: cdnwatch watch --state watch.json", "cdnwatch watch: complete: every task finished",
-		"cdnwatch watch: failed: ", `"done": true`} {
+	for _, want := range []string{"cdnwatch watch: timed out after 3s with ",
+		"resume with: cdnwatch watch --state watch.json --timeout 6s", "cdnwatch watch: failed: 1 of 20 tasks failed",
+		"document: watch.json and stdout (--json)", `"done": true`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -64,7 +64,7 @@ func TestReadmeSimulatorWalkthroughRuns(t *testing.T) {
 		t.Fatalf("final.json (err %v): %.300s", err, data)
 	}
 	var st struct{ State struct{ Finished string } }
-	if raw, err := os.ReadFile(filepath.Join(dir, "watch.json")); err != nil || json.Unmarshal(raw, &st) != nil || st.State.Finished != "complete" {
+	if raw, err := os.ReadFile(filepath.Join(dir, "watch.json")); err != nil || json.Unmarshal(raw, &st) != nil || st.State.Finished != "failed" {
 		t.Errorf("watch.json after the resume: %v %+v", err, st)
 	}
 }
