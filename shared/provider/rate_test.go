@@ -232,3 +232,32 @@ func TestConfigFromEnvInstancesAndTimeout(t *testing.T) {
 		t.Errorf("an explicit per-instance rate %v, want 12", got)
 	}
 }
+
+// One refusal in a window is taken for jitter: the guard widens, the pace stays near the
+// ceiling. Only a second one within the window cuts the pace.
+func TestPacerSingleThrottleWidensOnly(t *testing.T) {
+	p := NewPacer("query", 30, nil)
+	before := p.Ceiling()
+	p.Throttled()
+	if r, c := p.Rate(), p.Ceiling(); r != c || c < 0.98*before {
+		t.Errorf("after one refusal: rate %.2f, ceiling %.2f (was %.2f); want only the guard widened", r, c, before)
+	}
+	p.Throttled()
+	if r := p.Rate(); r > 0.81*p.Ceiling() {
+		t.Errorf("after a second refusal in the window: rate %.2f of ceiling %.2f, want a cut", r, p.Ceiling())
+	}
+	// Guard at its widest: a lone refusal cuts at once.
+	q := NewPacer("query", 30, nil)
+	for range 20 {
+		q.mu.Lock()
+		q.lastSeen, q.lastCut = time.Time{}, time.Time{}
+		q.mu.Unlock()
+		q.Throttled()
+	}
+	if _, w := q.Window(); w != time.Second+MaxWindowGuard {
+		t.Errorf("window %v after many refusals, want 1 s + %v at most", w, MaxWindowGuard)
+	}
+	if q.Rate() >= q.Ceiling() {
+		t.Errorf("guard at its widest: a refusal did not cut the pace")
+	}
+}
