@@ -88,7 +88,9 @@ func (e *rateEnv) checkWindow(t *testing.T, what string) {
 // burst of the bound at once and more within the second), so only the client's pacing
 // keeps the windows under the bound.
 func testSlidingWindow(t *testing.T, h Harness) {
-	rnd := rand.New(rand.NewSource(time.Now().UnixNano()))
+	seed := time.Now().UnixNano()
+	t.Logf("scenarios from seed %d", seed)
+	rnd := rand.New(rand.NewSource(seed))
 	for i := range 3 {
 		lat := time.Duration(rnd.Intn(60)) * time.Millisecond
 		o := cdnsim.Options{TokenBucket: true, Latency: lat, Jitter: lat / 2, ArrivalJitter: 2 * time.Millisecond,
