@@ -30,6 +30,18 @@ type volcAPI struct {
 	service string // the credential scope's service and ResponseMetadata.Service: "mcdn", "cdn"
 	version string // e.g. "2022-03-01"
 	actions map[string]volcAction
+	// ownLimits are the actions with a flow limit of their own (calls/s per access key),
+	// apart from the service's bucket (Limits.QPS) the other actions share.
+	ownLimits map[string]float64
+}
+
+// allow counts the call against the limit action draws on: its own, or the service's.
+func (a *volcAPI) allow(b *backend, action, keyID string) bool {
+	qps, own := a.ownLimits[action]
+	if !own {
+		return b.allow(keyID)
+	}
+	return b.admitAt(keyID, action, qps)
 }
 
 // volcAction answers one action from its decoded JSON body; the result becomes "Result".
@@ -124,7 +136,7 @@ func (a *volcAPI) serve(b *backend, v *volcVerifier, w http.ResponseWriter, r *h
 		fail(verr)
 		return
 	}
-	if !b.allow(keyID) {
+	if !a.allow(b, meta.Action, keyID) {
 		fail(volcThrottled)
 		return
 	}

@@ -1,4 +1,4 @@
-// Package config reads cdnwatch's environment (see DESIGN.md "Configuration") into the
+// Package config reads cdnwatch's environment (docs/design.md "Configuration") into the
 // pieces the engine needs: provider configs, channels, the state key, the log level.
 package config
 
@@ -28,6 +28,9 @@ type Env struct {
 	LogLevel    slog.Level
 	Credentials *provider.Credentials // explicit credentials (FC role), nil = SDK default chains
 	HTTPClient  *http.Client
+	// Redact are more values no log line may show (the values of CDNWATCH_SECRET_ID's
+	// secret, see WithSecret).
+	Redact []string
 }
 
 // FromEnv reads the environment. It fails on values that are present but wrong.
@@ -37,6 +40,10 @@ func FromEnv(get Getenv) (*Env, error) {
 	}
 	e := &Env{Get: get, Lang: "en", HTTPClient: &http.Client{Timeout: 15 * time.Second}}
 	if k := get("CDNWATCH_STATE_KEY"); k != "" {
+		if strings.TrimSpace(k) == "" {
+			// A blank key would sign every document with a guessable MAC.
+			return nil, fmt.Errorf("CDNWATCH_STATE_KEY is blank (whitespace only): set a real key, e.g. $(openssl rand -base64 32), or unset it")
+		}
 		e.StateKey = []byte(k)
 	}
 	switch l := strings.ToLower(strings.TrimSpace(get("CDNWATCH_LANG"))); l {
@@ -74,10 +81,14 @@ func (e *Env) ProviderConfig(name string) (provider.Config, error) {
 // Logger makes the JSON logger the functions use (text for a terminal is the CLI's).
 func (e *Env) Logger(w io.Writer, json bool) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: e.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if json {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	if r := redactable(e.Redact); len(r) > 0 {
+		h = notify.NewRedactingHandler(h, r...)
+	}
+	return slog.New(h)
 }
 
 // Engine wires an engine from the environment.
@@ -88,16 +99,23 @@ func (e *Env) Engine(logger *slog.Logger) (*engine.Engine, error) {
 	}
 	// Channels keep their secrets out of errors; this catches anything that slips through
 	// (a library's own message, a future log line) before it reaches the log.
-	if secrets := append(SecretsOf(chans), string(e.StateKey)); logger != nil {
+	if secrets := append(append(SecretsOf(chans), string(e.StateKey)), e.Redact...); logger != nil {
 		logger = slog.New(notify.NewRedactingHandler(logger.Handler(), redactable(secrets)...))
 	}
-	cache := engine.NewClientCache(e.ProviderConfig)
+	// Providers log through the same redacting logger, so CDNWATCH_LOG_LEVEL=debug reaches
+	// them and nothing they print escapes the redaction.
+	cache := engine.NewClientCache(func(name string) (provider.Config, error) {
+		cfg, err := e.ProviderConfig(name)
+		cfg.Logger = logger
+		return cfg, err
+	})
 	return &engine.Engine{
-		Open:       cache.Open,
-		Dispatcher: &notify.Dispatcher{Channels: chans, Logger: logger},
-		Policy:     watch.DefaultPolicy(),
-		StateKey:   e.StateKey,
-		Logger:     logger,
+		CheckNotify: func(names []string) error { return CheckNotify(chans, names) },
+		Open:        cache.Open,
+		Dispatcher:  &notify.Dispatcher{Channels: chans, Logger: logger},
+		Policy:      watch.DefaultPolicy(),
+		StateKey:    e.StateKey,
+		Logger:      logger,
 	}, nil
 }
 

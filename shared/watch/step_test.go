@@ -179,9 +179,35 @@ func TestFailuresCapped(t *testing.T) {
 	if r.Doc.State.Failed != 500 || len(r.Doc.State.Failures) != MaxFailures || r.Doc.State.FailuresOmitted != 500-MaxFailures {
 		t.Fatalf("failed=%d kept=%d omitted=%d", r.Doc.State.Failed, len(r.Doc.State.Failures), r.Doc.State.FailuresOmitted)
 	}
-	n := r.Notices[0]
-	if len(n.Failures)+n.FailuresOmitted != 500 {
-		t.Fatalf("notice lists %d + omits %d, want 500 in all", len(n.Failures), n.FailuresOmitted)
+	if len(r.Notices) != MaxTaskNotices+1 {
+		t.Fatalf("%d notices, want %d per-task notices and the summary", len(r.Notices), MaxTaskNotices+1)
+	}
+	n := r.Notices[len(r.Notices)-1]
+	if n.Kind != notify.WatchFinished || len(n.Failures)+n.FailuresOmitted != 500 {
+		t.Fatalf("summary %s lists %d + omits %d, want 500 in all", n.Kind, len(n.Failures), n.FailuresOmitted)
+	}
+}
+
+// A failure's notice id must not depend on which other ids failed in the same poll: a
+// rerun after a crash groups the polls differently and must repeat the same webhook-id.
+func TestFailureNoticeIDIndependentOfGrouping(t *testing.T) {
+	fail := func(id string) provider.Task { return task(id, provider.Failed, failed("/"+id, "Origin Timeout")) }
+	run := func(id string) provider.Task { return task(id, provider.Running) }
+	together := Step(doc("1", "2", "3"), map[string]provider.Task{"1": fail("1"), "2": fail("2"), "3": run("3")}, t0, DefaultPolicy(), Info{})
+	first := Step(doc("1", "2", "3"), map[string]provider.Task{"1": fail("1"), "2": run("2"), "3": run("3")}, t0, DefaultPolicy(), Info{})
+	second := Step(first.Doc, map[string]provider.Task{"2": fail("2"), "3": run("3")}, t0.Add(time.Minute), DefaultPolicy(), Info{})
+	ids := func(ns ...notify.Notice) map[string]string {
+		m := map[string]string{}
+		for _, n := range ns {
+			if n.Kind == notify.TaskFailed {
+				m[n.Failures[0].TaskID] = n.ID
+			}
+		}
+		return m
+	}
+	a, b := ids(together.Notices...), ids(append(first.Notices, second.Notices...)...)
+	if len(a) != 2 || a["1"] != b["1"] || a["2"] != b["2"] || a["1"] == a["2"] {
+		t.Fatalf("failure notice ids by task: in one poll %v, in two polls %v", a, b)
 	}
 }
 
@@ -192,16 +218,28 @@ func TestScheduleFollowsProgress(t *testing.T) {
 			provider.Object{Status: provider.Running, Progress: p, Created: created})}
 	}
 	pol := Policy{Min: 2 * time.Second, Max: 10 * time.Minute}
-	// 50% after 100 s (99 s counting the creation time's one-second resolution):
-	// about 99 s to go; look 1 s (Slack) after that.
-	if w := Step(doc("1"), at("50%"), t0, pol, Info{}).Wait; w != 100*time.Second {
-		t.Errorf("wait at 50%% = %v, want 100s", w)
+	// 50% after 100 s: about 99 s to go, but a first estimate is only a hint: the next
+	// look is on the 20 s guard grid.
+	first := Step(doc("1"), at("50%"), t0, pol, Info{})
+	if first.Wait != 20*time.Second {
+		t.Errorf("wait at 50%% = %v, want the 20s guard", first.Wait)
+	}
+	// 20 s later it reads 60% (linear progress): the estimate held (still done at about
+	// +99 s), so it is trusted: the next look is at the finish, +100 s.
+	second := Step(first.Doc, at("60%"), t0.Add(20*time.Second), pol, Info{})
+	if second.Wait != 80*time.Second {
+		t.Errorf("wait after a confirmed estimate = %v, want 80s (the finish at +100s)", second.Wait)
+	}
+	// Still 50% 20 s later: progress stalled, the estimate did not hold: back to the guard.
+	stalled := Step(first.Doc, at("50%"), t0.Add(20*time.Second), pol, Info{})
+	if stalled.Wait != 20*time.Second {
+		t.Errorf("wait after a stall = %v, want the 20s guard", stalled.Wait)
 	}
 	// The same, but the watch times out in 20 s: wake for the timeout.
 	short := doc("1")
-	short.Timeout = Duration{20 * time.Second}
-	if w := Step(short, at("50%"), t0, pol, Info{}).Wait; w != 20*time.Second {
-		t.Errorf("wait with 20s to the timeout = %v, want 20s", w)
+	short.Timeout = Duration{15 * time.Second}
+	if w := Step(short, at("50%"), t0, pol, Info{}).Wait; w != 15*time.Second {
+		t.Errorf("wait with 15s to the timeout = %v, want 15s", w)
 	}
 	// 99% after 100 s: about 1 s to go: the floor.
 	if w := Step(doc("1"), at("99%"), t0, pol, Info{}).Wait; w != 2*time.Second {
@@ -213,9 +251,9 @@ func TestScheduleFollowsProgress(t *testing.T) {
 	if w := Step(d, at("10%"), t0, pol, Info{}).Wait; w != 30*time.Second {
 		t.Errorf("wait at 10%% with interval 30s = %v, want 30s", w)
 	}
-	// No progress at all: no estimate; look again after Unstarted (default 10 s).
-	if w := Step(doc("1"), at(""), t0, pol, Info{}).Wait; w != 10*time.Second {
-		t.Errorf("wait without progress = %v, want 10s", w)
+	// No progress at all: no estimate; the guard grid.
+	if w := Step(doc("1"), at(""), t0, pol, Info{}).Wait; w != 20*time.Second {
+		t.Errorf("wait without progress = %v, want 20s", w)
 	}
 }
 
