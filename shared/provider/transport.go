@@ -107,8 +107,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if meter != nil {
 		meter.attempts.Add(1)
 	}
-	if n, ok := ctx.Value(listCounterKey{}).(*atomic.Int64); ok {
-		n.Add(1)
+	if n, ok := ctx.Value(listCounterKey{}).(*atomic.Int64); ok && api.Name == APIList {
+		n.Add(1) // a listing page, not a driver's further call made while listing
 	}
 	actx, cancel := context.WithTimeoutCause(ctx, t.timeout,
 		fmt.Errorf("%w: no answer within %s", ErrCallTimeout, t.timeout))

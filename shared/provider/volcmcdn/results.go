@@ -25,9 +25,10 @@ type vendorResult struct{ raw, desc string }
 
 // results makes the DescribeContentTaskByTaskId call for id.
 func (d *driver) results(ctx context.Context, id string) (*vendorResults, error) {
-	if err := d.calls.Wait(ctx); err != nil {
+	if _, err := d.calls.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("DescribeContentTaskByTaskId: %w", err)
 	}
+	ctx = provider.WithAPI(ctx, resultsAPI) // paced as its own API at the transport
 	out, err := d.svc.DescribeContentTaskByTaskIdWithContext(ctx, &mcdn.DescribeContentTaskByTaskIdInput{TaskId: volcengine.String(id)})
 	if err != nil {
 		return nil, fmt.Errorf("DescribeContentTaskByTaskId: %w", d.base.Error(ctx, []string{id}, err))

@@ -32,8 +32,6 @@ import (
 	"fmt"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/volcengine/volcengine-go-sdk/service/mcdn"
 	"github.com/volcengine/volcengine-go-sdk/volcengine"
 
@@ -70,15 +68,22 @@ type driver struct {
 	base  *volc.Base
 	svc   *mcdn.MCDN
 	now   func() time.Time
-	calls *rate.Limiter // DescribeContentTaskByTaskId calls; see newCallBudget
+	calls *provider.Pacer // DescribeContentTaskByTaskId calls; see newCallBudget
 }
 
 // newCallBudget paces the driver's DescribeContentTaskByTaskId calls at that action's
 // documented 30 calls/s. The caller paces Describe and ListPage, which make the
 // ListContentTasks calls; the second call a done task costs is this driver's own, and
 // a poll of many finishing tasks, or a page of done tasks, would otherwise burst past
-// the limit and be throttled.
-func newCallBudget() *rate.Limiter { return rate.NewLimiter(qps, 1) }
+// the limit and be throttled. A provider.Pacer (a sliding window with a guard against
+// jitter), not rate.NewLimiter(qps, 1): calls spaced at exactly the limit put a 31st
+// arrival into some second as soon as they jitter. Under provider.Open the transport
+// paces these calls too, as the API they are marked with (see results).
+func newCallBudget() *provider.Pacer { return provider.NewPacer(resultsAPI.Name, qps, nil) }
+
+// resultsAPI is DescribeContentTaskByTaskId as the client's transport counts it: its own
+// flow limit, apart from ListContentTasks'.
+var resultsAPI = provider.API{Name: "DescribeContentTaskByTaskId", QPS: qps}
 
 // qps is the documented limit of each action: 30 calls/s.
 const qps = 30
