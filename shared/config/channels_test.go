@@ -234,3 +234,22 @@ func TestEngineLoggerRedactsSecrets(t *testing.T) {
 		t.Fatalf("log = %s", buf.String())
 	}
 }
+
+// The FC role's credentials are Aliyun keys: CloudFront, Tencent and Volcengine must
+// never sign with them.
+func TestExplicitCredentialsOnlyForAliyun(t *testing.T) {
+	e, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Credentials = &provider.Credentials{AccessKeyID: "STS.role", AccessKeySecret: "s"}
+	for name, want := range map[string]bool{"aliyun-cdn": true, "aliyun-dcdn": true, "aws-cloudfront": false, "tencent-cdn": false, "volc-cdn": false, "volc-mcdn": false} {
+		cfg, err := e.ProviderConfig(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := cfg.Credentials != nil; got != want {
+			t.Errorf("%s: explicit credentials passed = %v, want %v", name, got, want)
+		}
+	}
+}

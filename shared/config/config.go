@@ -74,7 +74,11 @@ func (e *Env) ProviderConfig(name string) (provider.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
-	cfg.Credentials = e.Credentials
+	// Explicit credentials are the FC function role's: Aliyun keys. Only the Aliyun
+	// providers may sign with them; every other provider keeps its SDK's own chain.
+	if strings.HasPrefix(name, "aliyun-") {
+		cfg.Credentials = e.Credentials
+	}
 	return cfg, nil
 }
 
