@@ -1,0 +1,283 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"cdnwatch/shared/config"
+	"cdnwatch/shared/engine"
+	"cdnwatch/shared/notify"
+	"cdnwatch/shared/provider"
+	"cdnwatch/shared/submit"
+	"cdnwatch/shared/watch"
+)
+
+// SubmitOptions are the parsed options of `cdnwatch refresh` and `cdnwatch prefetch`.
+type SubmitOptions struct {
+	// Command is "refresh" or "prefetch" (for messages); Kind follows it.
+	Command  string
+	Kind     provider.SubmitKind
+	Provider string
+	// Type is file (default), directory or regex; a prefetch takes files only.
+	Type string
+	// URLs are --url values; URLsFile is --urls-file (one URL a line, "-" for stdin,
+	// blank lines and lines starting with # skipped).
+	URLs     []string
+	URLsFile string
+	Scope    map[string]string
+	Label    string
+	Notify   []string
+	Interval time.Duration
+	Timeout  time.Duration
+	// JSON prints the final Watch document on stdout.
+	JSON bool
+	// StateFile checkpoints the document once submitted and after the watch; a state
+	// file that already holds a submitted document is resumed without submitting again.
+	StateFile string
+	// NoWait submits, prints the ids and the Watch document, and ends.
+	NoWait bool
+	// Summary appends a markdown job summary to this file; "" uses $GITHUB_STEP_SUMMARY
+	// when it is set.
+	Summary string
+}
+
+// RunSubmit is `cdnwatch refresh` / `cdnwatch prefetch`: submit once (quota first, split
+// per the API's limits), then watch every returned task id as `cdnwatch watch` does,
+// with the same notices and exit codes; URLs that could not be submitted are failed
+// objects, named on stderr with their reason, and make the exit code 1.
+func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Getenv) int {
+	name := "cdnwatch " + o.Command
+	fail := func(code int, err error) int {
+		fmt.Fprintf(io.Err, "%s: %v\n", name, err)
+		return code
+	}
+	env, err := config.FromEnv(getenv)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
+	if o.Provider != "" && !slices.Contains(provider.Names(), o.Provider) {
+		return fail(ExitUsage, &provider.ErrUnknownProvider{Name: o.Provider})
+	}
+	logger := cliLogger(io.Err, env, getenv)
+	eng, err := env.Engine(logger)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
+
+	doc, resumed, err := o.resume(env.StateKey)
+	if err != nil {
+		return fail(ExitUsage, err)
+	}
+	var res *submit.Result
+	if resumed {
+		fmt.Fprintf(io.Err, "%s: resuming the submission recorded in %s (%d URLs submitted at %s); not submitting again\n",
+			name, o.StateFile, doc.Submit.Submitted, time.Unix(doc.Submit.At, 0).UTC().Format(time.RFC3339))
+	} else {
+		pending, err := o.document(io.In, env.StateKey)
+		if err != nil {
+			return fail(ExitUsage, err)
+		}
+		var serr error
+		doc, res, serr = submit.Document(ctx, submit.Opener(eng.Open), pending, submit.Options{Origin: nonce(), Logger: logger})
+		if res != nil {
+			printRejected(io.Err, name, res)
+		}
+		if serr != nil {
+			var oe *engine.OpenError
+			switch {
+			case errors.Is(serr, submit.ErrCannotSubmit), errors.As(serr, &oe):
+				return fail(ExitUsage, serr)
+			case provider.Refused(serr):
+				return fail(ExitRefused, serr)
+			case errors.Is(serr, context.Canceled), errors.Is(serr, context.DeadlineExceeded):
+				return fail(ExitTimeout, serr)
+			}
+			return fail(ExitFailed, serr)
+		}
+		fmt.Fprintf(io.Err, "%s: submitted %d of %d URLs in %d call(s) (quota %s): task ids %s\n", name,
+			res.Submitted, res.Submitted+len(res.Rejected), res.Calls, quotaText(res.Quota), strings.Join(doc.TaskIDs, ","))
+		if err := o.checkpoint(doc, env.StateKey); err != nil {
+			fmt.Fprintf(io.Err, "%s: %v\n", name, err)
+		}
+	}
+
+	if o.NoWait {
+		code := ExitComplete
+		if doc.Submit.Rejected > 0 {
+			code = ExitFailed
+		}
+		if err := watch.Seal(doc, env.StateKey); err != nil {
+			return fail(ExitUsage, err)
+		}
+		b, err := watch.Encode(doc)
+		if err != nil {
+			return fail(ExitUsage, err)
+		}
+		fmt.Fprintf(io.Out, "%s\n", b)
+		writeGitHub(io.Err, name, o, getenv, doc, res, code)
+		return code
+	}
+
+	prog := newProgress(io.Err)
+	var authErr error
+	eng.OnHop = func(h engine.Hop) {
+		prog.hop(h)
+		for _, err := range h.Delivery.Errors {
+			if notify.IsAuth(err) && authErr == nil {
+				authErr = err
+			}
+		}
+	}
+	out := watchToEnd(ctx, eng, doc, io.Err)
+	prog.close()
+	if authErr != nil && (out.exit == ExitComplete || out.exit == ExitFailed || out.exit == ExitTimeout) {
+		fmt.Fprintf(io.Err, "%s: a notification channel refused our credentials: %v\n", name, authErr)
+		out.exit = ExitRefused
+	}
+	if out.doc != nil {
+		if err := o.checkpoint(out.doc, env.StateKey); err != nil {
+			fmt.Fprintf(io.Err, "%s: %v\n", name, err)
+		}
+		if o.JSON && out.doc.State != nil {
+			enc := json.NewEncoder(io.Out)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(&watch.Response{Document: *out.doc, Done: out.doc.Done(), WaitSeconds: out.doc.State.Wait}); err != nil {
+				fmt.Fprintf(io.Err, "%s: write --json: %v\n", name, err)
+			}
+		}
+	}
+	writeGitHub(io.Err, name, o, getenv, out.doc, res, out.exit)
+	return out.exit
+}
+
+// document builds the submit document from the options through the same decoder the
+// functions use, so both validate alike.
+func (o *SubmitOptions) document(stdin io.Reader, key []byte) (*watch.Document, error) {
+	if o.Provider == "" {
+		return nil, errors.New("--provider is required")
+	}
+	urls := slices.Clone(o.URLs)
+	if o.URLsFile != "" {
+		var r io.Reader = stdin
+		if o.URLsFile != "-" {
+			f, err := os.Open(o.URLsFile)
+			if err != nil {
+				return nil, fmt.Errorf("--urls-file: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 64<<10)
+		for sc.Scan() {
+			if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+				urls = append(urls, l)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("--urls-file %s: %w", o.URLsFile, err)
+		}
+	}
+	if len(urls) == 0 {
+		return nil, errors.New("no URLs: give --url URL (repeatable) or --urls-file FILE|-")
+	}
+	cleaned, err := submit.Clean(urls)
+	if err != nil {
+		return nil, err
+	}
+	kind := string(o.Kind)
+	d := watch.Document{V: watch.Version, Submit: &watch.Submit{Provider: o.Provider, Kind: kind, Type: o.Type, URLs: cleaned},
+		Label: o.Label, Notify: o.Notify, Interval: watch.Duration{D: o.Interval}, Timeout: watch.Duration{D: o.Timeout}}
+	if len(o.Scope) > 0 {
+		d.Scope = o.Scope
+	}
+	b, err := watch.Encode(&d)
+	if err != nil {
+		return nil, err
+	}
+	return watch.Decode(b, key)
+}
+
+// resume reads a state file holding a document whose submit is recorded.
+func (o *SubmitOptions) resume(key []byte) (*watch.Document, bool, error) {
+	if o.StateFile == "" {
+		return nil, false, nil
+	}
+	b, err := os.ReadFile(o.StateFile)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(strings.TrimSpace(string(b))) == 0) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("--state: %w", err)
+	}
+	d, err := watch.Decode(b, key)
+	if err != nil {
+		return nil, false, fmt.Errorf("--state %s: %w", o.StateFile, err)
+	}
+	if !d.Submit.Done() {
+		return nil, false, fmt.Errorf("--state %s holds no recorded submission; use `cdnwatch watch --state` for a watch", o.StateFile)
+	}
+	if o.Provider != "" && d.Provider != o.Provider {
+		return nil, false, fmt.Errorf("--state %s is a %s submission, not %s", o.StateFile, d.Provider, o.Provider)
+	}
+	return d, true, nil
+}
+
+// checkpoint writes doc to the state file (atomically), when one is set.
+func (o *SubmitOptions) checkpoint(doc *watch.Document, key []byte) error {
+	if o.StateFile == "" || doc == nil {
+		return nil
+	}
+	if err := watch.Seal(doc, key); err != nil {
+		return err
+	}
+	b, err := watch.Encode(doc)
+	if err != nil {
+		return err
+	}
+	tmp := o.StateFile + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	if err := os.Rename(tmp, o.StateFile); err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	return nil
+}
+
+func printRejected(w io.Writer, name string, res *submit.Result) {
+	for _, r := range res.Rejected {
+		fmt.Fprintf(w, "%s: not submitted: %s: %s\n", name, r.URL, r.Reason)
+	}
+	if n := len(res.Rejected); n > 0 {
+		fmt.Fprintf(w, "%s: %d URL(s) not submitted\n", name, n)
+	}
+}
+
+func quotaText(q provider.Quota) string {
+	if !q.Known() {
+		return "not reported"
+	}
+	if q.Limit > 0 {
+		return fmt.Sprintf("%d of %d left before", q.Remaining, q.Limit)
+	}
+	return fmt.Sprintf("%d left before", q.Remaining)
+}
+
+// nonce tells this run's submission apart from any other of the same URLs.
+func nonce() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "cli-" + time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
