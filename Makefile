@@ -75,6 +75,7 @@ bench:
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./shared/watch -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./shared/trigger -run '^$$' -fuzz FuzzDecodeEnvelope -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN) dist .aws-sam

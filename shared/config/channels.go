@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"cdnwatch/shared/notify"
 	"cdnwatch/shared/notify/dingtalk"
@@ -63,4 +64,37 @@ func SecretsOf(chans []notify.Channel) []string {
 		}
 	}
 	return out
+}
+
+// channelVariables names, for each channel, the variables that configure it.
+var channelVariables = map[string]string{
+	slack.Name:    "CDNWATCH_SLACK_WEBHOOK_URL, or CDNWATCH_SLACK_BOT_TOKEN and CDNWATCH_SLACK_CHANNEL",
+	webhook.Name:  "CDNWATCH_WEBHOOK_URL and CDNWATCH_WEBHOOK_SECRET",
+	dingtalk.Name: "CDNWATCH_DINGTALK_WEBHOOK_URL",
+	feishu.Name:   "CDNWATCH_FEISHU_WEBHOOK_URL",
+	wecom.Name:    "CDNWATCH_WECOM_WEBHOOK_URL",
+}
+
+// CheckNotify returns a *notify.UnconfiguredError when names (a watch's notify list)
+// include a channel that does not exist or is not configured among chans. An empty list
+// means every configured channel and is always fine.
+func CheckNotify(chans []notify.Channel, names []string) error {
+	var e notify.UnconfiguredError
+	for _, n := range names {
+		if slices.ContainsFunc(chans, func(c notify.Channel) bool { return c.Name() == n }) {
+			continue
+		}
+		if vars, ok := channelVariables[n]; ok {
+			if e.Unset == nil {
+				e.Unset = map[string]string{}
+			}
+			e.Unset[n] = vars
+		} else if !slices.Contains(e.Unknown, n) {
+			e.Unknown = append(e.Unknown, n)
+		}
+	}
+	if len(e.Unknown) == 0 && len(e.Unset) == 0 {
+		return nil
+	}
+	return &e
 }

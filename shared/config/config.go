@@ -91,13 +91,20 @@ func (e *Env) Engine(logger *slog.Logger) (*engine.Engine, error) {
 	if secrets := append(SecretsOf(chans), string(e.StateKey)); logger != nil {
 		logger = slog.New(notify.NewRedactingHandler(logger.Handler(), redactable(secrets)...))
 	}
-	cache := engine.NewClientCache(e.ProviderConfig)
+	// Providers log through the same redacting logger, so CDNWATCH_LOG_LEVEL=debug reaches
+	// them and nothing they print escapes the redaction.
+	cache := engine.NewClientCache(func(name string) (provider.Config, error) {
+		cfg, err := e.ProviderConfig(name)
+		cfg.Logger = logger
+		return cfg, err
+	})
 	return &engine.Engine{
-		Open:       cache.Open,
-		Dispatcher: &notify.Dispatcher{Channels: chans, Logger: logger},
-		Policy:     watch.DefaultPolicy(),
-		StateKey:   e.StateKey,
-		Logger:     logger,
+		CheckNotify: func(names []string) error { return CheckNotify(chans, names) },
+		Open:        cache.Open,
+		Dispatcher:  &notify.Dispatcher{Channels: chans, Logger: logger},
+		Policy:      watch.DefaultPolicy(),
+		StateKey:    e.StateKey,
+		Logger:      logger,
 	}, nil
 }
 

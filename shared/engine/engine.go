@@ -39,6 +39,10 @@ type Engine struct {
 	// finished watch's notices (the command's patience); the notices stay in the document.
 	// Zero leaves the bound to watch.MaxDeliveryAttempts (a function continuing by queue).
 	MaxDeliveryHops int
+	// CheckNotify, when set, rejects a document whose notify list names a channel that is
+	// unknown or not configured (config.Env.CheckNotify): a watch would otherwise run to its
+	// end and tell nobody.
+	CheckNotify func(names []string) error
 }
 
 // Hop is the outcome of one poll-step-deliver round.
@@ -47,19 +51,35 @@ type Hop struct {
 	Delivery notify.Report
 	// Calls is the number of provider API calls this hop made.
 	Calls int64
+	// ProviderErr is why some calls of this hop were not answered (nil when all were);
+	// their ids stay pending and are asked again after a backoff.
+	ProviderErr error
+	// FailingSince is when the provider began failing (zero when healthy).
+	FailingSince time.Time
+	// Unanswered counts the ids whose call failed this hop.
+	Unanswered int
 }
 
 // Done reports whether the watch needs no further hop.
 func (h Hop) Done() bool { return h.Doc.Done() }
 
-// Step runs one hop: poll the pending ids once, step, deliver. On error the document is
-// unchanged and nothing is lost; the error says whether the provider refused us
-// (provider.Refused) or the call can be tried again.
+// Step runs one hop: poll the due ids once, step, deliver. A poll keeps every answered
+// call: ids whose call failed (5xx, throttling, network, the deadline) stay pending and
+// are due again after a backoff, so transient trouble never ends a watch before its
+// timeout. Step returns an error only when trying again cannot help (the provider refused
+// us, the provider or a notify channel is not configured) or the document cannot be
+// sealed; the document passed in is then unchanged and nothing is lost.
 func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
+	if e.CheckNotify != nil {
+		if err := e.CheckNotify(doc.Notify); err != nil {
+			return Hop{}, err
+		}
+	}
 	var (
-		obs   map[string]provider.Task
-		info  watch.Info
-		calls int64
+		obs     map[string]provider.Task
+		info    watch.Info
+		calls   int64
+		pollErr error
 	)
 	if due := watch.DueIDs(doc, e.now(), 1); len(due) > 0 {
 		client, err := e.Open(ctx, doc)
@@ -74,11 +94,38 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 		obs, err = client.Query(ctx, due)
 		calls = client.Calls() - before
 		if err != nil {
-			return Hop{Calls: calls}, err
+			if provider.Refused(err) {
+				return Hop{Calls: calls}, err
+			}
+			pollErr = err
+			var qe *provider.QueryError
+			if errors.As(err, &qe) {
+				info.Unanswered = qe.IDs
+			} else {
+				// An error that does not say which ids: none of the due ids was answered.
+				obs, info.Unanswered = nil, due
+			}
 		}
+	}
+	failing, since := 0, int64(0)
+	if doc.State != nil {
+		failing, since = doc.State.Failing, doc.State.FailingSince
+	}
+	if len(info.Unanswered) > 0 {
+		failing++
+		if since == 0 {
+			since = e.now().Unix()
+		}
+		info.RetryIn = e.retryIn(failing)
+		e.logger().Warn("provider calls not answered; their ids are asked again after a backoff",
+			"watch", watchID(doc), "provider", doc.Provider, "ids", len(info.Unanswered),
+			"failingHops", failing, "retryIn", info.RetryIn.String(), "err", pollErr.Error())
+	} else if obs != nil {
+		failing, since = 0, 0
 	}
 	res := watch.Step(doc, obs, e.now(), e.Policy, info)
 	res.Doc.State.Calls += calls
+	res.Doc.State.Failing, res.Doc.State.FailingSince = failing, since
 	rep := e.Dispatcher.Deliver(ctx, &res.Doc.State.Outbox, res.Doc.Notify)
 	for _, err := range rep.Errors {
 		e.logger().Warn("notice not delivered; kept for the next hop",
@@ -106,7 +153,10 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 	if err := watch.Seal(res.Doc, e.StateKey); err != nil {
 		return Hop{}, fmt.Errorf("seal watch document: %w", err)
 	}
-	h := Hop{Result: res, Delivery: rep, Calls: calls}
+	h := Hop{Result: res, Delivery: rep, Calls: calls, ProviderErr: pollErr, Unanswered: len(info.Unanswered)}
+	if since > 0 {
+		h.FailingSince = time.Unix(since, 0)
+	}
 	e.logger().Info("hop",
 		"watch", res.Doc.State.ID, "provider", res.Doc.Provider, "hop", res.Doc.State.Hops,
 		"pending", len(res.Doc.TaskIDs), "complete", res.Doc.State.Complete, "failed", res.Doc.State.Failed,
@@ -128,51 +178,39 @@ type OpenError struct {
 func (e *OpenError) Error() string { return fmt.Sprintf("open provider %s: %v", e.Provider, e.Err) }
 func (e *OpenError) Unwrap() error { return e.Err }
 
-// Permanent reports whether err can never succeed on retry: a refusal by the provider or
-// a provider that cannot be opened.
+// Permanent reports whether err can never succeed on retry: a refusal by the provider, a
+// provider that cannot be opened, or a notify channel that is not configured.
 func Permanent(err error) bool {
-	var oe *OpenError
-	return provider.Refused(err) || errors.As(err, &oe)
+	var (
+		oe *OpenError
+		ue *notify.UnconfiguredError
+	)
+	return provider.Refused(err) || errors.As(err, &oe) || errors.As(err, &ue)
 }
 
-// MaxTransientErrors bounds consecutive failed polls in one Run: a provider that stays
-// down ends the run with an error rather than retrying forever.
-const MaxTransientErrors = 5
-
-// Run hops in process until the watch is done or the next hop would start after until.
-// It returns the last hop; its document is what to continue with when not done.
+// Run hops in process until the watch is done, ctx ends, or the next hop would start
+// after until. It returns the last hop; its document is what to continue with when not
+// done (on an error too: the last good document, nil only when no hop succeeded).
+// Provider trouble does not end Run: Step keeps what was answered and backs off.
 func (e *Engine) Run(ctx context.Context, doc *watch.Document, until time.Time) (Hop, error) {
 	cur := doc
 	last := Hop{}
-	failures, deliveryHops := 0, 0
+	deliveryHops := 0
 	for {
 		if cur.Finished() {
 			deliveryHops++
 		}
 		h, err := e.Step(ctx, cur)
 		if err != nil {
-			if Permanent(err) || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-				return last, err
-			}
-			failures++
-			if failures >= MaxTransientErrors {
-				return last, fmt.Errorf("%d polls in a row failed, last: %w", failures, err)
-			}
-			wait := min(time.Duration(1<<failures)*time.Second, e.policyMax())
-			e.logger().Warn("poll failed; will retry", "attempt", failures, "wait", wait.String(), "err", err.Error())
-			if !e.now().Add(wait).Before(until) {
-				return last, err
-			}
-			if err := e.sleep(ctx, wait); err != nil {
-				return last, err
-			}
-			continue
+			return last, err
 		}
-		failures = 0
 		last = h
 		cur = h.Doc
 		if h.Done() || (e.MaxDeliveryHops > 0 && deliveryHops >= e.MaxDeliveryHops) {
 			return h, nil
+		}
+		if ctx.Err() != nil {
+			return h, context.Cause(ctx)
 		}
 		if !e.now().Add(h.Wait).Before(until) {
 			return h, nil
@@ -181,6 +219,20 @@ func (e *Engine) Run(ctx context.Context, doc *watch.Document, until time.Time) 
 			return h, err
 		}
 	}
+}
+
+// retryIn is the backoff for ids whose call failed, by failing hops in a row: 2 s
+// doubling, never past the policy's longest wait (the document's interval lowers that
+// further in the schedule), so a provider that comes back is seen within one interval.
+func (e *Engine) retryIn(failing int) time.Duration {
+	return min(2*time.Second<<min(failing-1, 10), e.policyMax())
+}
+
+func watchID(d *watch.Document) string {
+	if d.State == nil {
+		return ""
+	}
+	return d.State.ID
 }
 
 func (e *Engine) policyMax() time.Duration {

@@ -122,7 +122,7 @@ func TestRunKeepsUndeliveredNoticeForNextHop(t *testing.T) {
 	}
 }
 
-func TestRunStopsOnRefusalAndAfterBoundedRetries(t *testing.T) {
+func TestRunStopsOnRefusal(t *testing.T) {
 	refused := &scripted{answer: func(int, []string) ([]provider.Object, error) {
 		return nil, &provider.Error{Provider: "scripted", Kind: provider.KindAuth, Code: "InvalidAccessKeyId.NotFound"}
 	}}
@@ -131,15 +131,84 @@ func TestRunStopsOnRefusalAndAfterBoundedRetries(t *testing.T) {
 	if _, err := e.Run(context.Background(), doc, time.Now().Add(time.Hour)); !provider.Refused(err) {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
+}
+
+// A provider that stays down does not end the watch early: it runs to its own timeout,
+// backing off, and ends with the timeout notice naming what is pending.
+func TestProviderDownRunsToTimeout(t *testing.T) {
 	calls := 0
 	down := &scripted{answer: func(int, []string) ([]provider.Object, error) {
 		calls++
 		return nil, &provider.Error{Provider: "scripted", Kind: provider.KindUnavailable, Code: "ServiceUnavailable"}
 	}}
-	e, _ = newEngine(down, &inbox{})
-	_, err := e.Run(context.Background(), doc, time.Now().Add(time.Hour))
-	if provider.KindOf(err) != provider.KindUnavailable || calls != MaxTransientErrors {
-		t.Fatalf("err = %v after %d calls, want unavailable after %d", err, calls, MaxTransientErrors)
+	ch := &inbox{}
+	e, now := newEngine(down, ch)
+	start := *now
+	doc := &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1", "2"}, Timeout: watch.Duration{D: 10 * time.Minute}}
+	h, err := e.Run(context.Background(), doc, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if h.Doc.State.Finished != watch.EndTimeout || len(h.Doc.TaskIDs) != 2 {
+		t.Fatalf("finished=%q pending=%v, want a timeout with both ids pending", h.Doc.State.Finished, h.Doc.TaskIDs)
+	}
+	if took := now.Sub(start); took < 10*time.Minute || took > 11*time.Minute {
+		t.Errorf("ended after %v of simulated time, want at the 10m timeout", took)
+	}
+	// Backoff doubles from 2 s up to the policy's minute: about 14 polls in 10 minutes,
+	// far fewer than polling every 2 s (300), more than giving up after 5.
+	if calls < 8 || calls > 20 {
+		t.Errorf("%d polls while down, want a backoff of 2 s doubling up to 1 m", calls)
+	}
+	if len(ch.got) != 1 || ch.got[0].Kind != notify.WatchTimeout || len(ch.got[0].Pending) != 2 {
+		t.Fatalf("delivered %+v, want one timeout notice naming both ids", ch.got)
+	}
+}
+
+// While calls fail, the hop says since when, and recovery clears it.
+func TestFailingSinceAndRecovery(t *testing.T) {
+	down := true
+	drv := &scripted{answer: func(hop int, ids []string) ([]provider.Object, error) {
+		if down {
+			return nil, &provider.Error{Provider: "scripted", Kind: provider.KindThrottled, Code: "Throttling"}
+		}
+		return rows(ids, provider.Running), nil
+	}}
+	e, now := newEngine(drv, &inbox{})
+	doc := &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1"}}
+	h1, err := e.Step(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := *now
+	*now = now.Add(h1.Wait)
+	h2, err := e.Step(context.Background(), h1.Doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h2.ProviderErr == nil || !h2.FailingSince.Equal(since.Truncate(time.Second)) || h2.Doc.State.Failing != 2 || h2.Wait <= h1.Wait {
+		t.Fatalf("while down: err=%v since=%v failing=%d waits %v then %v", h2.ProviderErr, h2.FailingSince, h2.Doc.State.Failing, h1.Wait, h2.Wait)
+	}
+	down = false
+	*now = now.Add(h2.Wait)
+	h3, err := e.Step(context.Background(), h2.Doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h3.ProviderErr != nil || !h3.FailingSince.IsZero() || h3.Doc.State.Failing != 0 {
+		t.Fatalf("after recovery: err=%v since=%v failing=%d", h3.ProviderErr, h3.FailingSince, h3.Doc.State.Failing)
+	}
+}
+
+func TestUnconfiguredNotifyIsPermanent(t *testing.T) {
+	drv := &scripted{answer: func(int, []string) ([]provider.Object, error) { return nil, nil }}
+	e, _ := newEngine(drv, &inbox{})
+	e.CheckNotify = func(names []string) error {
+		return &notify.UnconfiguredError{Unknown: names}
+	}
+	_, err := e.Run(context.Background(), &watch.Document{V: 1, Provider: "scripted", TaskIDs: []string{"1"}, Notify: []string{"teams"}}, time.Now().Add(time.Hour))
+	if !Permanent(err) {
+		t.Fatalf("err = %v, want a permanent error", err)
 	}
 }
 

@@ -3,6 +3,8 @@ package notify
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -64,4 +66,29 @@ func PermanentStatus(code int) bool {
 		return true
 	}
 	return false
+}
+
+// UnconfiguredError: a watch's notify list names channels that are unknown or have no
+// configuration, so its notices would reach nobody. Never retried.
+type UnconfiguredError struct {
+	// Unknown are names that are no channel at all; Unset are channel names whose
+	// variables are not set, each with the variables that configure it.
+	Unknown []string
+	Unset   map[string]string
+}
+
+func (e *UnconfiguredError) Error() string {
+	var parts []string
+	for _, n := range e.Unknown {
+		parts = append(parts, fmt.Sprintf("%q is not a channel (want one of slack, webhook, dingtalk, feishu, wecom)", n))
+	}
+	names := make([]string, 0, len(e.Unset))
+	for n := range e.Unset {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s is not configured (set %s)", n, e.Unset[n]))
+	}
+	return "notify: " + strings.Join(parts, "; ")
 }

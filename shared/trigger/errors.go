@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"cdnwatch/shared/notify"
 	"cdnwatch/shared/provider"
 	"cdnwatch/shared/watch"
 )
@@ -58,10 +59,11 @@ func IsPoison(err error) bool {
 		de *watch.DecodeError
 		be *watch.BudgetError
 		ue *provider.ErrUnknownProvider
+		ne *notify.UnconfiguredError
 	)
 	switch {
 	case errors.As(err, &pe), errors.As(err, &de), errors.As(err, &be), errors.As(err, &ue),
-		errors.Is(err, watch.ErrMAC):
+		errors.As(err, &ne), errors.Is(err, watch.ErrMAC):
 		return true
 	}
 	return provider.KindOf(err) == provider.KindInvalidID

@@ -94,7 +94,7 @@ func TestMAC(t *testing.T) {
 	if _, err := Decode(good, key); err != nil {
 		t.Fatalf("sealed document rejected: %v", err)
 	}
-	tampered := strings.Replace(string(good), `"complete":1`, `"complete":2`, 1)
+	tampered := strings.Replace(string(good), `"complete":1`, `"complete":0`, 1)
 	if _, err := Decode([]byte(tampered), key); !errors.Is(err, ErrMAC) {
 		t.Fatalf("tampered state: err = %v, want ErrMAC", err)
 	}

@@ -14,6 +14,9 @@ import (
 // same working day.
 const DefaultTimeout = 2 * time.Hour
 
+// MaxTaskNotices caps the per-task failure notices of one watch (see observe).
+const MaxTaskNotices = 20
+
 // MaxPendingListed caps the ids a timeout notice names.
 const MaxPendingListed = 50
 
@@ -65,16 +68,31 @@ func Step(doc *Document, obs map[string]provider.Task, now time.Time, pol Policy
 func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info) []notify.Notice {
 	st := d.State
 	var (
-		keep            = d.TaskIDs[:0:0]
-		failures        []notify.Failure
-		failedIDs       []string
-		unknownIDs      []string
-		running         int
-		progressSum     float64
-		failuresOmitted int
-		unknownFailures []notify.Failure
-		unknownOmitted  int
+		keep        = d.TaskIDs[:0:0]
+		perTask     []notify.Notice // one task.failed / task.unknown notice per task id
+		running     int
+		progressSum float64
 	)
+	base := func(kind notify.Kind, parts ...string) notify.Notice {
+		return notify.Notice{
+			ID: NoticeID(st.ID, string(kind), parts...), Kind: kind, WatchID: st.ID,
+			Label: labelOf(d), Provider: d.Provider, Started: st.StartedAt(), At: now,
+			NoFailedState: info.NoFailedState,
+		}
+	}
+	// A failed or unknown task gets a notice of its own whose id depends only on the watch
+	// and the task id, so a rerun after a crash repeats it under the same webhook-id. Past
+	// MaxTaskNotices the rest are only in the state and the final summary: an origin that
+	// fails everything must not fill the document with thousands of queued notices.
+	taskNotice := func(kind notify.Kind, id string, fs []notify.Failure) {
+		if st.TaskNotices >= MaxTaskNotices {
+			return
+		}
+		st.TaskNotices++
+		n := base(kind, id)
+		n.Failures = fs
+		perTask = append(perTask, n)
+	}
 	for _, id := range d.TaskIDs {
 		t, ok := obs[id]
 		if !ok {
@@ -88,7 +106,7 @@ func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info
 		case provider.Failed:
 			st.Failed++
 			st.Objects += max(1, len(t.Objects))
-			failedIDs = append(failedIDs, id)
+			var fs []notify.Failure
 			for _, o := range t.Objects {
 				if o.Status != provider.Failed {
 					continue
@@ -97,24 +115,18 @@ func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info
 				if f.Reason == "" {
 					f.Reason = o.RawStatus
 				}
-				if len(failures) < MaxFailures {
-					failures = append(failures, f)
-				} else {
-					failuresOmitted++
+				if len(fs) < MaxFailures {
+					fs = append(fs, f)
 				}
 				st.addFailure(f)
 			}
+			taskNotice(notify.TaskFailed, id, fs)
 		case provider.Unknown:
 			st.Unknown++
-			unknownIDs = append(unknownIDs, id)
 			f := notify.Failure{TaskID: id, Status: string(provider.Unknown),
 				Reason: "not found: unknown id, or past the provider's retention"}
-			if len(unknownFailures) < MaxFailures {
-				unknownFailures = append(unknownFailures, f)
-			} else {
-				unknownOmitted++
-			}
 			st.addFailure(f)
+			taskNotice(notify.TaskUnknown, id, []notify.Failure{f})
 		default:
 			keep = append(keep, id)
 			if p, ok := meanProgress(t); ok {
@@ -130,23 +142,14 @@ func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info
 		st.Progress = round2(progressSum / float64(running))
 	}
 
-	var out []notify.Notice
-	base := func(kind notify.Kind, parts ...string) notify.Notice {
-		return notify.Notice{
-			ID: NoticeID(st.ID, string(kind), parts...), Kind: kind, WatchID: st.ID,
-			Label: labelOf(d), Provider: d.Provider, Started: st.StartedAt(), At: now,
-			Counts: st.Counts(len(keep)), NoFailedState: info.NoFailedState,
-		}
+	out := perTask
+	for i := range out {
+		out[i].Counts = st.Counts(len(keep))
 	}
-	if len(failedIDs) > 0 {
-		n := base(notify.TaskFailed, sortedCopy(failedIDs)...)
-		n.Failures, n.FailuresOmitted = failures, failuresOmitted
-		out = append(out, n)
-	}
-	if len(unknownIDs) > 0 {
-		n := base(notify.TaskUnknown, sortedCopy(unknownIDs)...)
-		n.Failures, n.FailuresOmitted = unknownFailures, unknownOmitted
-		out = append(out, n)
+	base2 := func(kind notify.Kind) notify.Notice {
+		n := base(kind)
+		n.Counts = st.Counts(len(keep))
+		return n
 	}
 	timeout := d.Timeout.D
 	if timeout == 0 {
@@ -158,13 +161,13 @@ func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info
 		if st.Failed+st.Unknown > 0 {
 			st.Finished = EndFailed
 		}
-		n := base(notify.WatchFinished)
+		n := base2(notify.WatchFinished)
 		n.Failures = slices.Clone(st.Failures)
 		n.FailuresOmitted = st.FailuresOmitted
 		out = append(out, n)
 	case now.Sub(st.StartedAt()) >= timeout:
 		st.Finished = EndTimeout
-		n := base(notify.WatchTimeout)
+		n := base2(notify.WatchTimeout)
 		n.Failures = slices.Clone(st.Failures)
 		n.FailuresOmitted = st.FailuresOmitted
 		n.Pending = slices.Clone(keep[:min(len(keep), MaxPendingListed)])

@@ -179,9 +179,35 @@ func TestFailuresCapped(t *testing.T) {
 	if r.Doc.State.Failed != 500 || len(r.Doc.State.Failures) != MaxFailures || r.Doc.State.FailuresOmitted != 500-MaxFailures {
 		t.Fatalf("failed=%d kept=%d omitted=%d", r.Doc.State.Failed, len(r.Doc.State.Failures), r.Doc.State.FailuresOmitted)
 	}
-	n := r.Notices[0]
-	if len(n.Failures)+n.FailuresOmitted != 500 {
-		t.Fatalf("notice lists %d + omits %d, want 500 in all", len(n.Failures), n.FailuresOmitted)
+	if len(r.Notices) != MaxTaskNotices+1 {
+		t.Fatalf("%d notices, want %d per-task notices and the summary", len(r.Notices), MaxTaskNotices+1)
+	}
+	n := r.Notices[len(r.Notices)-1]
+	if n.Kind != notify.WatchFinished || len(n.Failures)+n.FailuresOmitted != 500 {
+		t.Fatalf("summary %s lists %d + omits %d, want 500 in all", n.Kind, len(n.Failures), n.FailuresOmitted)
+	}
+}
+
+// A failure's notice id must not depend on which other ids failed in the same poll: a
+// rerun after a crash groups the polls differently and must repeat the same webhook-id.
+func TestFailureNoticeIDIndependentOfGrouping(t *testing.T) {
+	fail := func(id string) provider.Task { return task(id, provider.Failed, failed("/"+id, "Origin Timeout")) }
+	run := func(id string) provider.Task { return task(id, provider.Running) }
+	together := Step(doc("1", "2", "3"), map[string]provider.Task{"1": fail("1"), "2": fail("2"), "3": run("3")}, t0, DefaultPolicy(), Info{})
+	first := Step(doc("1", "2", "3"), map[string]provider.Task{"1": fail("1"), "2": run("2"), "3": run("3")}, t0, DefaultPolicy(), Info{})
+	second := Step(first.Doc, map[string]provider.Task{"2": fail("2"), "3": run("3")}, t0.Add(time.Minute), DefaultPolicy(), Info{})
+	ids := func(ns ...notify.Notice) map[string]string {
+		m := map[string]string{}
+		for _, n := range ns {
+			if n.Kind == notify.TaskFailed {
+				m[n.Failures[0].TaskID] = n.ID
+			}
+		}
+		return m
+	}
+	a, b := ids(together.Notices...), ids(append(first.Notices, second.Notices...)...)
+	if len(a) != 2 || a["1"] != b["1"] || a["2"] != b["2"] || a["1"] == a["2"] {
+		t.Fatalf("failure notice ids by task: in one poll %v, in two polls %v", a, b)
 	}
 }
 
