@@ -33,6 +33,9 @@ Usage:
   cdnwatch watch --provider aliyun-cdn --task-id 123,456 [--interval 10s] [--timeout 30m]
                  [--label TEXT] [--notify slack,webhook] [--json]
   cdnwatch watch --doc FILE|-                  # a Watch document instead of flags
+  cdnwatch refresh --provider P [--type file|directory|regex] (--url URL ... | --urls-file FILE|-)
+                 [the watch flags] [--state FILE] [--no-wait] [--summary FILE]
+  cdnwatch prefetch --provider P (--url URL ... | --urls-file FILE|-) [the same flags]
   cdnwatch demo [--provider aliyun-cdn]        # everything, on the built-in simulator
   cdnwatch sim --provider aliyun-cdn [--addr 127.0.0.1:8080]
   cdnwatch invoke --runtime lambda|fc --event FILE
@@ -54,6 +57,10 @@ func Main(ctx context.Context, args []string, io Stdio, getenv config.Getenv) in
 	switch cmd {
 	case "watch":
 		run = runWatch
+	case "refresh":
+		run = runRefresh // submit_flags.go
+	case "prefetch":
+		run = runPrefetch
 	case "demo":
 		run = runDemo
 	case "sim":

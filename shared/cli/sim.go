@@ -35,6 +35,8 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 	pending := fs.String("pending", "0s-5s", "how long tasks wait before they start")
 	seed := fs.Int64("seed", 1, "random seed of the generated tasks")
 	latency := fs.Duration("latency", 0, "extra latency per call")
+	quota := mapFlag{}
+	fs.Var(quota, "quota", "remaining daily submit quota, KIND=N with KIND refresh, directory, regex or prefetch (repeatable)")
 	if ok, code := parseFlags(fs, args, io.Err); !ok {
 		return code
 	}
@@ -54,6 +56,10 @@ func runSim(ctx context.Context, args []string, io Stdio, getenv config.Getenv) 
 		Logger: slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if !slices.Contains(sim.Providers(), *name) {
 		fmt.Fprintf(io.Err, "cdnwatch sim: the simulator does not speak %q (it speaks %s)\n", *name, strings.Join(sim.Providers(), ", "))
+		return ExitUsage
+	}
+	if err := setQuotas(sim, *name, quota); err != nil { // sim_quota.go
+		fmt.Fprintf(io.Err, "cdnwatch sim: --quota: %v\n", err)
 		return ExitUsage
 	}
 	ids := sim.Populate(*name, cdnsim.Population{Count: *tasks, Seed: *seed, FailRate: *failRate,

@@ -89,20 +89,15 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 		}
 		var serr error
 		doc, res, serr = submit.Document(ctx, submit.Opener(eng.Open), pending, submit.Options{Origin: nonce(), Logger: logger})
-		if res != nil {
+		if res != nil && serr == nil {
 			printRejected(io.Err, name, res)
 		}
 		if serr != nil {
-			var oe *engine.OpenError
-			switch {
-			case errors.Is(serr, submit.ErrCannotSubmit), errors.As(serr, &oe):
-				return fail(ExitUsage, serr)
-			case provider.Refused(serr):
-				return fail(ExitRefused, serr)
-			case errors.Is(serr, context.Canceled), errors.Is(serr, context.DeadlineExceeded):
-				return fail(ExitTimeout, serr)
+			if res != nil && len(res.Rejected) > 0 {
+				fmt.Fprintf(io.Err, "%s: %d URL(s) not submitted\n", name, len(res.Rejected))
 			}
-			return fail(ExitFailed, serr)
+			writeGitHub(io.Err, name, o, getenv, nil, res, submitExit(serr))
+			return fail(submitExit(serr), serr)
 		}
 		fmt.Fprintf(io.Err, "%s: submitted %d of %d URLs in %d call(s) (quota %s): task ids %s\n", name,
 			res.Submitted, res.Submitted+len(res.Rejected), res.Calls, quotaText(res.Quota), strings.Join(doc.TaskIDs, ","))
@@ -159,6 +154,20 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 	}
 	writeGitHub(io.Err, name, o, getenv, out.doc, res, out.exit)
 	return out.exit
+}
+
+// submitExit is the exit code of a submission that produced nothing to watch.
+func submitExit(err error) int {
+	var oe *engine.OpenError
+	switch {
+	case errors.Is(err, submit.ErrCannotSubmit), errors.As(err, &oe):
+		return ExitUsage
+	case provider.Refused(err):
+		return ExitRefused
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ExitTimeout
+	}
+	return ExitFailed
 }
 
 // document builds the submit document from the options through the same decoder the
@@ -256,12 +265,21 @@ func (o *SubmitOptions) checkpoint(doc *watch.Document, key []byte) error {
 	return nil
 }
 
+// printRejected names every URL not submitted, grouped under its reason.
 func printRejected(w io.Writer, name string, res *submit.Result) {
+	var reasons []string
+	by := map[string][]string{}
 	for _, r := range res.Rejected {
-		fmt.Fprintf(w, "%s: not submitted: %s: %s\n", name, r.URL, r.Reason)
+		if _, ok := by[r.Reason]; !ok {
+			reasons = append(reasons, r.Reason)
+		}
+		by[r.Reason] = append(by[r.Reason], r.URL)
 	}
-	if n := len(res.Rejected); n > 0 {
-		fmt.Fprintf(w, "%s: %d URL(s) not submitted\n", name, n)
+	for _, why := range reasons {
+		fmt.Fprintf(w, "%s: %d URL(s) %s:\n", name, len(by[why]), why)
+		for _, u := range by[why] {
+			fmt.Fprintf(w, "  %s\n", u)
+		}
 	}
 }
 

@@ -46,8 +46,8 @@ func appendFile(path, s string) error {
 
 // summaryCounts are the numbers both the summary and the outputs show.
 type summaryCounts struct {
-	taskIDs                                  []string
-	submitted, notSubmitted                  int
+	taskIDs                                   []string
+	submitted, notSubmitted                   int
 	tasks, complete, failed, unknown, pending int
 }
 
