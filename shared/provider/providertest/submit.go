@@ -64,7 +64,7 @@ func (h SubmitHarness) submitter(t *testing.T, e *env) (*submit.Submitter, *prov
 
 func testSubmitSplit(t *testing.T, h SubmitHarness) {
 	e := h.newEnv(t)
-	s, c, api := h.submitter(t, e)
+	s, _, api := h.submitter(t, e)
 	lim, err := api.SubmitLimits(provider.Refresh, provider.TypeFile)
 	if err != nil {
 		t.Fatal(err)
@@ -85,30 +85,21 @@ func testSubmitSplit(t *testing.T, h SubmitHarness) {
 	if st.URLs != n || st.MaxURLsPerCall > lim.PerCall {
 		t.Errorf("simulator took %d URLs, at most %d per call; want %d, at most %d", st.URLs, st.MaxURLsPerCall, n, lim.PerCall)
 	}
-	// Every returned id is a task the by-id query answers, holding all the URLs.
-	e.clock.Advance(time.Hour)
-	tasks, err := c.Query(context.Background(), res.TaskIDs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Every returned id is a task of the simulator, and together they hold all the URLs.
 	paths := map[string]bool{}
 	for _, id := range res.TaskIDs {
-		tk := tasks[id]
-		if tk.Status != provider.Complete {
-			t.Errorf("task %s is %s an hour later, want complete", id, tk.Status)
+		tk, ok := e.sim.Task(h.Provider, id)
+		if !ok {
+			t.Fatalf("returned id %s is no task of the simulator", id)
 		}
 		for _, o := range tk.Objects {
 			paths[o.Path] = true
 		}
 	}
-	if h.NoFailedState == "" && !h.pathless() && len(paths) != n {
+	if len(paths) != n {
 		t.Errorf("the tasks hold %d distinct paths, want %d", len(paths), n)
 	}
 }
-
-// pathless: CloudFront's by-id answer lists paths; every provider here does, but keep the
-// door open for one that does not.
-func (h SubmitHarness) pathless() bool { return false }
 
 func testSubmitQuota(t *testing.T, h SubmitHarness) {
 	if h.QuotaAction == "" {
@@ -137,7 +128,7 @@ func testSubmitQuota(t *testing.T, h SubmitHarness) {
 
 func testSubmitLost(t *testing.T, h SubmitHarness) {
 	e := h.newEnv(t)
-	s, _, _ := h.submitter(t, e)
+	s, c, _ := h.submitter(t, e)
 	e.sim.SetQuota(h.Provider, cdnsim.KindRefresh, 100000)
 	e.sim.LoseSubmitAnswers(h.Provider, 1)
 	urls := SubmitURLs(50, 1)
@@ -154,6 +145,23 @@ func testSubmitLost(t *testing.T, h SubmitHarness) {
 	}
 	if _, ok := e.sim.Task(h.Provider, res.TaskIDs[0]); !ok {
 		t.Errorf("task %s is not the simulator's", res.TaskIDs[0])
+	}
+	// The by-id query answers for the task a submit created, with its URLs.
+	e.clock.Advance(time.Hour)
+	tasks, err := c.Query(context.Background(), res.TaskIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := 0
+	for _, id := range res.TaskIDs {
+		tk := tasks[id]
+		if tk.Status != provider.Complete && h.NoFailedState == "" {
+			t.Errorf("task %s is %s an hour later, want complete", id, tk.Status)
+		}
+		objs += len(tk.Objects)
+	}
+	if objs != 50 && h.ListNoPaths == "" {
+		t.Errorf("the by-id query answered %d objects, want 50", objs)
 	}
 }
 
