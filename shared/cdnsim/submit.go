@@ -56,6 +56,9 @@ type submitState struct {
 	calls    map[string]int64
 	urls     int64
 	maxURLs  int
+	// refs are the idempotency keys seen (CloudFront CallerReference) → task id and the
+	// request they came with.
+	refs map[string][2]string
 }
 
 func (s *submitState) init() {

@@ -109,7 +109,9 @@ func Clean(urls []string) ([]string, error) {
 		if len(u) > 1024 {
 			return nil, fmt.Errorf("url %d %.60q...: longer than 1,024 characters", i+1, u)
 		}
-		if provider.Host(u) == "" {
+		// A bare path ("/img/a.png") is for APIs that take paths (CloudFront); every
+		// other entry needs a host.
+		if provider.Host(u) == "" && !strings.HasPrefix(u, "/") {
 			return nil, fmt.Errorf("url %d %.60q: no host", i+1, u)
 		}
 		seen[u] = struct{}{}
