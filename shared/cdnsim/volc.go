@@ -124,7 +124,11 @@ func (a *volcAPI) serve(b *backend, v *volcVerifier, w http.ResponseWriter, r *h
 		fail(verr)
 		return
 	}
-	if !b.allow(keyID) {
+	allow := b.allow
+	if qps, ok := volcSubmitQPS[a.service+"/"+meta.Action]; ok { // volc_submit.go
+		allow = func(k string) bool { b.submitCalled(meta.Action); return b.allowSubmit(meta.Action, k, qps) }
+	}
+	if !allow(keyID) {
 		fail(volcThrottled)
 		return
 	}

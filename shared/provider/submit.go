@@ -54,6 +54,9 @@ type Quota struct {
 	Limit int
 	// Name names the quota in messages, e.g. "URL refresh (DescribeRefreshQuota UrlRemain)".
 	Name string
+	// PerCall, when > 0, is the account's own per-call limit as the quota API answers it
+	// (Volcengine's RefreshQuotaLimit); it replaces SubmitLimits.PerCall.
+	PerCall int
 }
 
 // Known reports whether the provider told us the quota.

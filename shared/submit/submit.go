@@ -218,6 +218,9 @@ func (s *Submitter) Submit(ctx context.Context, req Request) (*Result, error) {
 		q = provider.Quota{Remaining: -1}
 	}
 	res.Quota = q
+	if q.PerCall > 0 {
+		lim.PerCall = q.PerCall
+	}
 	if q.Known() && q.Remaining < len(urls) {
 		reason := fmt.Sprintf("not submitted: the %s had %d left for %d URLs", q.Name, q.Remaining, len(urls))
 		for _, u := range urls[q.Remaining:] {

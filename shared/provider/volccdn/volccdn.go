@@ -60,6 +60,7 @@ type driver struct {
 	base     *volc.Base
 	svc      *cdn.CDN
 	taskType string // from scope; "" = read it from each id
+	submit   submitClient // submit.go
 }
 
 var (

@@ -51,13 +51,16 @@ func open(_ context.Context, cfg provider.Config, o volc.Options) (*driver, erro
 		return nil, err
 	}
 	// The SDK client is safe for concurrent use: every call builds its own request.
-	return &driver{base: base, svc: mcdn.New(base.Session), now: time.Now}, nil
+	return &driver{base: base, svc: mcdn.New(base.Session), now: time.Now,
+		submit: submitClient{account: cfg.Scope[ScopeCloudAccount]}}, nil
 }
 
 type driver struct {
 	base *volc.Base
 	svc  *mcdn.MCDN
 	now  func() time.Time
+	// submit is the submit API's client (submit.go); scope its cloud account, if any.
+	submit submitClient
 }
 
 var (
