@@ -46,6 +46,7 @@ type cloudEvent struct {
 	SpecVersion string `json:"specversion"`
 	Type        string `json:"type"`
 	Subject     string `json:"subject"`
+	Time        string `json:"time"`
 	Data        *struct {
 		RequestID   string `json:"requestId"`
 		MessageID   string `json:"messageId"`
@@ -80,7 +81,7 @@ func decodeCloudEvents(data []byte, key []byte) ([]Record, error) {
 			id = ev.ID
 		}
 		body := mnsBody(ev.Data.MessageBody)
-		rec := Record{ID: id, Source: ev.Subject, Body: body}
+		rec := Record{ID: id, Source: ev.Subject, Body: body, At: rfc3339(ev.Time)}
 		d, err := document(body, key)
 		if err != nil {
 			rec.Err = Poison(fmt.Sprintf("mns message %s", id), err)
