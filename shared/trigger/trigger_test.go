@@ -66,6 +66,9 @@ var golden = map[string]struct {
 		sweepAt: "2026-03-01T10:40:00Z"},
 	"eventbridge-scheduled-sweep.json": {rt: trigger.Lambda, kind: trigger.EventBridge, provider: "aliyun-cdn",
 		ids: [][]string{nil}, sweepAt: "2026-03-01T10:40:00Z"},
+	// Submit documents: no task ids until submitted.
+	"submit-direct.json":   {rt: trigger.Lambda, kind: trigger.Direct, provider: "aliyun-cdn", ids: [][]string{nil}},
+	"fc-submit-timer.json": {rt: trigger.FC, kind: trigger.FCTimer, provider: "aliyun-cdn", ids: [][]string{nil}},
 }
 
 func eventsDir(t *testing.T) string {
