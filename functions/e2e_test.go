@@ -148,7 +148,7 @@ func loadEvents(t *testing.T, files []string) []*fakeruntime.Invocation {
 
 // Task ids in events/, and how each behaves in the simulator.
 var (
-	quickIDs = []string{"15920000101", "15920000102", "15920000201", "15920000202", "15920000401", "15920000501",
+	quickIDs = []string{"15920001101", "15920001102", "15920000101", "15920000102", "15920000201", "15920000202", "15920000401", "15920000501",
 		"15920000502", "15920000601", "15920000602", "15920000701", "15920000901", "15920001001"}
 	failingIDs = []string{"15920000103"}                                                             // one object of lambda-direct fails
 	slowIDs    = []string{"15920000301", "15920000302", "15920000303", "15920000801", "15920000802"} // queue events: still running after one hop
@@ -243,7 +243,7 @@ func TestFunctionBinaries(t *testing.T) {
 		"eventbridge-scheduled-verbatim.json", "eventbridge-scheduled-envelope.json", "cloudtrail-create-invalidation.json",
 		"eventbridge-scheduled-sweep.json", "submit-direct.json"}
 	fcFiles := []string{"fc-direct.json", "fc-timer.json", "fc-mns-queue.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json",
-		"fc-timer-sweep.json", "fc-submit-timer.json"}
+		"fc-timer-sweep.json", "fc-submit-timer.json", "fc-actiontrail-refresh.json"}
 	all, _ := filepath.Glob(filepath.Join("..", "events", "*.json"))
 	for _, f := range all {
 		// watch-<provider>.json are plain Watch documents for the other providers: the golden
@@ -297,7 +297,8 @@ func TestFunctionBinaries(t *testing.T) {
 	}
 	// Watches that finish in one invocation.
 	for _, f := range []string{"lambda-direct.json", "stepfunctions-input.json", "eventbridge-scheduled-verbatim.json",
-		"eventbridge-scheduled-envelope.json", "fc-direct.json", "fc-timer.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json"} {
+		"eventbridge-scheduled-envelope.json", "fc-direct.json", "fc-timer.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json",
+		"fc-actiontrail-refresh.json", "submit-direct.json"} {
 		inv := byFile[f]
 		if inv.Status != "response" {
 			t.Errorf("%s: %s %s", f, inv.Status, inv.Body)

@@ -152,7 +152,7 @@ func accepts(rt Runtime, k Kind) bool {
 		return true
 	case SQS, EventBridge, CloudTrail:
 		return rt == Lambda
-	case FCTimer, MNS, CDNEvent:
+	case FCTimer, MNS, CDNEvent, ActionTrail:
 		return rt == FC
 	}
 	return false
@@ -175,6 +175,8 @@ func detect(top map[string]json.RawMessage) (Kind, error) {
 		return FCTimer, nil
 	case has("events"):
 		return CDNEvent, nil
+	case has("specversion") && has("data") && isActionTrail(top): // actiontrail.go
+		return ActionTrail, nil
 	case has("specversion") && has("data"):
 		return MNS, nil
 	case has("v") || has("sweep") || has("provider") || has("taskIds"):
@@ -207,6 +209,8 @@ func decodeKind(k Kind, data []byte, top map[string]json.RawMessage, key []byte)
 		return decodeCloudEvents(data, key)
 	case CDNEvent:
 		return decodeCDNEvents(top)
+	case ActionTrail:
+		return decodeActionTrail(top)
 	}
 	return nil, Poisonf("unknown event kind %q", k)
 }
