@@ -164,11 +164,11 @@ func TestRefreshNoWaitAndResume(t *testing.T) {
 func TestRefreshBadUsage(t *testing.T) {
 	f := newFixture(t)
 	for _, args := range [][]string{
-		{"refresh", "--url", "https://a.example.com/x"},                                      // no provider
-		{"refresh", "--provider", "aliyun-cdn"},                                              // no URLs
-		{"refresh", "--provider", "nope", "--url", "https://a.example.com/x"},                // unknown provider
-		{"refresh", "--provider", "aliyun-cdn", "--type", "blob", "--url", "https://a/x"},    // bad type
-		{"refresh", "--provider", "aliyun-cdn", "--urls-file", "/nonexistent/urls.txt"},      // missing file
+		{"refresh", "--url", "https://a.example.com/x"},                                       // no provider
+		{"refresh", "--provider", "aliyun-cdn"},                                               // no URLs
+		{"refresh", "--provider", "nope", "--url", "https://a.example.com/x"},                 // unknown provider
+		{"refresh", "--provider", "aliyun-cdn", "--type", "blob", "--url", "https://a/x"},     // bad type
+		{"refresh", "--provider", "aliyun-cdn", "--urls-file", "/nonexistent/urls.txt"},       // missing file
 		{"prefetch", "--provider", "aliyun-cdn", "--type", "directory", "--url", "https://a"}, // prefetch has no --type
 	} {
 		if code, _, errs := f.run(t, args...); code != ExitUsage {
