@@ -18,10 +18,12 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "where to write the report")
 	latency := flag.Duration("latency", 40*time.Millisecond, "latency the simulator adds to every call")
 	watches := flag.Int("watches", 20, "simulated deploys in the delay comparison")
-	poll := flag.String("poll", "", "only measure one poll, PROVIDER:IDS (e.g. aliyun-cdn:3000), and print it")
+	poll := flag.String("poll", "", "only measure polls and print them: PROVIDER:IDS (e.g. aliyun-cdn:3000), PROVIDER (its poll-rate table rows) or all; comma-separated")
+	faults := flag.Float64("faults", 0, "with -poll PROVIDER:IDS: fraction of calls the simulator answers 503")
+	clients := flag.Int("clients", 1, "with -poll PROVIDER:IDS: clients polling one account at once, each at its share")
 	flag.Parse()
 	if *poll != "" {
-		if err := bench.PrintPoll(context.Background(), os.Stdout, *poll, *latency); err != nil {
+		if err := bench.PrintPoll(context.Background(), os.Stdout, *poll, *latency, *faults, *clients); err != nil {
 			fmt.Fprintln(os.Stderr, "cdnwatch-bench:", err)
 			os.Exit(1)
 		}

@@ -1,8 +1,10 @@
 package cdnsim
 
 import (
+	"bytes"
 	"context"
 	"math/rand"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -80,13 +82,38 @@ func (p *faultPlan) delay() time.Duration {
 	return p.f.Delay
 }
 
-// pause waits for the configured latency plus any fault delay; false when the caller
-// went away first.
-func (b *backend) pause(ctx context.Context) bool {
-	d := b.sim.opts.Latency + b.faults.delay()
-	if d <= 0 {
-		return true
-	}
+// pause is called by each API handler before it answers; the latency itself is added
+// around the handler (see timed), so pause only reports whether the caller is still
+// there.
+func (b *backend) pause(ctx context.Context) bool { return ctx.Err() == nil }
+
+// timed wraps a provider's handler with the simulated network: the request leg
+// (ArrivalJitter) before the call is counted, the answer time (Latency, Jitter, the
+// tail, and a fault plan's Delay) after it. The answer is held back whole and written
+// when its time has come, as a slow server's would be.
+func (b *backend) timed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if d := b.sim.arrivalDelay(); d > 0 && !sleepCtx(ctx, d) {
+			return
+		}
+		if b.sim.opts.Record {
+			b.mu.Lock()
+			b.arrivals = append(b.arrivals, time.Now())
+			b.mu.Unlock()
+		}
+		start := time.Now()
+		rec := &heldResponse{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		d := b.sim.answerDelay() + b.faults.delay() - time.Since(start)
+		if d > 0 && !sleepCtx(ctx, d) {
+			return // the client went away
+		}
+		rec.writeTo(w)
+	})
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -95,4 +122,64 @@ func (b *backend) pause(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// answerDelay draws one answer time from the latency model.
+func (s *Sim) answerDelay() time.Duration {
+	o := s.opts
+	if o.Latency <= 0 && o.Jitter <= 0 && (o.TailRate <= 0 || o.TailLatency <= 0) {
+		return 0
+	}
+	s.rndMu.Lock()
+	defer s.rndMu.Unlock()
+	d := o.Latency
+	if o.Jitter > 0 {
+		d += time.Duration((2*s.rnd.Float64() - 1) * float64(o.Jitter))
+	}
+	if o.TailRate > 0 && o.TailLatency > 0 && s.rnd.Float64() < o.TailRate {
+		d += time.Duration(s.rnd.ExpFloat64() * float64(o.TailLatency))
+	}
+	return max(d, 0)
+}
+
+func (s *Sim) arrivalDelay() time.Duration {
+	if s.opts.ArrivalJitter <= 0 {
+		return 0
+	}
+	s.rndMu.Lock()
+	defer s.rndMu.Unlock()
+	return time.Duration(s.rnd.Int63n(int64(s.opts.ArrivalJitter)))
+}
+
+// heldResponse buffers an answer until its time has come.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldResponse) Write(p []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(p)
+}
+
+func (h *heldResponse) writeTo(w http.ResponseWriter) {
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body.Bytes())
 }

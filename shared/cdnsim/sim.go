@@ -14,20 +14,19 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math"
+	"math/rand"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Limits are a provider's documented bounds, enforced by the simulator.
 type Limits struct {
 	// IDsPerCall is how many task ids one query may carry.
 	IDsPerCall int
-	// QPS is the calls per second allowed per access key (a token bucket with burst = QPS).
+	// QPS is the calls per second allowed per access key for the by-id query: at most
+	// ⌊QPS⌋ accepted calls in any sliding one-second window (see Options.TokenBucket).
 	QPS float64
 	// Retention is how long after creation a task can still be queried; 0 means the
 	// provider documents no limit and tasks never expire.
@@ -37,6 +36,9 @@ type Limits struct {
 	ListQPS float64
 	// PageSize is the most rows one listing call may ask for.
 	PageSize int
+	// APIs are the rates of further APIs (submit, quota), by the name their handler
+	// counts them under (see registerAPI); each is counted apart, per access key.
+	APIs map[string]float64
 }
 
 // Options configure a simulator.
@@ -50,8 +52,25 @@ type Options struct {
 	AccessKeySecret string
 	// SecurityToken, when set, must accompany the key pair (STS credentials).
 	SecurityToken string
-	// Latency is added to every call, to make benchmarks realistic.
-	Latency time.Duration
+	// Latency is the answer time of every call (after the call is counted), to make
+	// benchmarks realistic. Jitter spreads it uniformly over Latency ± Jitter; with
+	// probability TailRate an answer is slow, taking an exponentially distributed
+	// TailLatency (mean) more: a heavy tail.
+	Latency, Jitter time.Duration
+	TailRate        float64
+	TailLatency     time.Duration
+	// ArrivalJitter delays each request by a uniform [0, ArrivalJitter) before it is
+	// counted: the jitter of the network on the way in, which a client's pacing must
+	// absorb. Default 0.
+	ArrivalJitter time.Duration
+	// Seed seeds the latency draws; 0 means 1, so runs repeat.
+	Seed int64
+	// TokenBucket counts rate limits with a lenient token bucket (burst = QPS) instead
+	// of the strict sliding window every provider's gateway uses. For comparison only.
+	TokenBucket bool
+	// Record keeps every request's arrival time and every rate-limit decision (see
+	// Sim.Arrivals and Sim.Calls), for tests that check the client's pacing.
+	Record bool
 	// Limits overrides the documented limits per provider id; zero fields keep the
 	// documented value.
 	Limits map[string]Limits
@@ -63,6 +82,9 @@ type Sim struct {
 	opts     Options
 	log      *slog.Logger
 	backends map[string]*backend
+
+	rndMu sync.Mutex
+	rnd   *rand.Rand // latency draws
 }
 
 // New returns a simulator serving every registered provider.
@@ -73,23 +95,30 @@ func New(opts Options) *Sim {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Sim{opts: opts, log: opts.Logger, backends: make(map[string]*backend)}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = 1
+	}
+	s := &Sim{opts: opts, log: opts.Logger, backends: make(map[string]*backend), rnd: rand.New(rand.NewSource(seed))}
 	for name, p := range profiles {
 		lim := p.limits
+		if apis := registeredAPIs(name); len(apis) > 0 {
+			lim.APIs = mergeAPIs(apis, lim.APIs)
+		}
 		if o, ok := opts.Limits[name]; ok {
 			lim = mergeLimits(lim, o)
 		}
 		b := &backend{
-			sim:     s,
-			prof:    p,
-			log:     opts.Logger.With("provider", name),
-			limits:  lim,
-			tasks:   make(map[string]Task),
-			buckets: make(map[string]*rate.Limiter),
-			nonces:  newNonceCache(15 * time.Minute),
-			seq:     p.firstID,
+			sim:      s,
+			prof:     p,
+			log:      opts.Logger.With("provider", name),
+			limits:   lim,
+			tasks:    make(map[string]Task),
+			limiters: make(map[limiterKey]admitter),
+			nonces:   newNonceCache(15 * time.Minute),
+			seq:      p.firstID,
 		}
-		b.handler = p.handler(b)
+		b.handler = b.timed(p.handler(b))
 		s.backends[name] = b
 	}
 	return s
@@ -148,15 +177,14 @@ func (s *Sim) Limits(provider string) Limits {
 	return b.limits
 }
 
-// SetLimits changes the enforced limits; zero fields keep the current value. Token
-// buckets restart full.
+// SetLimits changes the enforced limits; zero fields keep the current value. Rate
+// limits restart with empty windows (full buckets).
 func (s *Sim) SetLimits(provider string, l Limits) {
 	b := s.backend(provider)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.limits = mergeLimits(b.limits, l)
-	b.buckets = make(map[string]*rate.Limiter)
-	b.listBuckets = nil
+	b.limiters = make(map[limiterKey]admitter)
 }
 
 // SetFaults replaces the provider's fault plan (see Faults).
@@ -192,7 +220,23 @@ func mergeLimits(base, o Limits) Limits {
 	if o.PageSize > 0 {
 		base.PageSize = o.PageSize
 	}
+	if len(o.APIs) > 0 {
+		base.APIs = mergeAPIs(base.APIs, o.APIs)
+	}
 	return base
+}
+
+func mergeAPIs(base, o map[string]float64) map[string]float64 {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]float64{}
+	}
+	for k, v := range o {
+		if v > 0 {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // profile is what a provider file registers.
@@ -219,7 +263,7 @@ func register(p profile) {
 	profiles[p.name] = p
 }
 
-// backend is one provider's state: tasks, limits, token buckets, faults and counters.
+// backend is one provider's state: tasks, limits, rate limiters, faults and counters.
 // Wire handlers use its methods and never touch another provider's state.
 type backend struct {
 	sim     *Sim
@@ -231,13 +275,15 @@ type backend struct {
 	nonces  *nonceCache
 	submit  submitState // submit.go
 
-	mu      sync.Mutex
-	limits  Limits
-	tasks   map[string]Task
-	seq     int64
-	buckets map[string]*rate.Limiter // per access key id
-	// listBuckets are the listing API's buckets, per access key id.
-	listBuckets map[string]*rate.Limiter
+	mu     sync.Mutex
+	limits Limits
+	tasks  map[string]Task
+	seq    int64
+	// limiters count each API's calls per access key id (limiter.go).
+	limiters map[limiterKey]admitter
+	// calls and arrivals are kept when Options.Record is set.
+	calls    []Call
+	arrivals []time.Time
 }
 
 func (b *backend) nextIDLocked(t Task) string {
@@ -261,38 +307,11 @@ func (b *backend) currentLimits() Limits {
 	return b.limits
 }
 
-// allow takes one token from the access key's bucket (rate = burst = QPS, wall clock).
-func (b *backend) allow(keyID string) bool {
-	b.mu.Lock()
-	lim := bucket(b.buckets, keyID, b.limits.QPS)
-	b.mu.Unlock()
-	return lim.Allow()
-}
+// allow counts one by-id query call of the access key (see admit).
+func (b *backend) allow(keyID string) bool { return b.admit(keyID, APIQuery) }
 
-// allowList is allow for the listing API's own bucket (Limits.ListQPS).
-func (b *backend) allowList(keyID string) bool {
-	b.mu.Lock()
-	if b.listBuckets == nil {
-		b.listBuckets = make(map[string]*rate.Limiter)
-	}
-	lim := bucket(b.listBuckets, keyID, b.limits.ListQPS)
-	b.mu.Unlock()
-	return lim.Allow()
-}
-
-// bucket returns m[keyID], creating it with rate = burst = qps; callers hold b.mu.
-func bucket(m map[string]*rate.Limiter, keyID string, qps float64) *rate.Limiter {
-	lim, ok := m[keyID]
-	if !ok {
-		burst := int(math.Ceil(qps))
-		if burst < 1 {
-			burst = 1
-		}
-		lim = rate.NewLimiter(rate.Limit(qps), burst)
-		m[keyID] = lim
-	}
-	return lim
-}
+// allowList counts one listing call: the listing API's own limit (Limits.ListQPS).
+func (b *backend) allowList(keyID string) bool { return b.admit(keyID, APIList) }
 
 // lookup returns the stored tasks for ids, in request order, leaving out ids the provider
 // would not return: unknown, or created more than Retention before now.

@@ -1,24 +1,29 @@
-// Package cli is the cdnwatch command: watch, invoke, demo, sim, sweep.
+// Package cli is the cdnwatch command: watch, demo, sim, invoke, sweep, on spf13/cobra
+// (conventional help on stdout, `help CMD`, --version, shell completion, suggestions).
 package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"cdnwatch/shared/config"
 )
 
-// Exit codes of `cdnwatch watch` (DESIGN.md "Command line").
+// Exit codes of `cdnwatch watch` (docs/design.md "Exit codes").
 const (
-	ExitComplete = 0 // every task complete
-	ExitFailed   = 1 // at least one failed or unknown
+	ExitComplete = 0 // every task complete and every notice delivered
+	ExitFailed   = 1 // at least one task failed or is unknown
 	ExitUsage    = 2 // bad usage or configuration
-	ExitTimeout  = 3 // timeout with tasks still pending
-	ExitRefused  = 4 // the provider refused us (auth, permissions, bad ids)
+	ExitTimeout  = 3 // timeout or interrupt with tasks still pending
+	ExitRefused  = 4 // the provider (or a channel) refused our credentials, or bad ids
+	ExitDelivery = 5 // every task complete, but a notice could not be delivered
 )
 
 // Stdio is the command's standard streams.
@@ -27,79 +32,161 @@ type Stdio struct {
 	Out, Err io.Writer
 }
 
-const usage = `cdnwatch — watch CDN refresh and prefetch tasks until they finish, and tell people.
+// exitError ends a command with a code; msg (when set) is printed as
+// "cdnwatch CMD: msg" on stderr. Every refusal goes through it, so each is one or two
+// lines and no prefix is repeated.
+type exitError struct {
+	code int
+	msg  string
+}
 
-Usage:
-  cdnwatch watch --provider aliyun-cdn --task-id 123,456 [--interval 10s] [--timeout 30m]
-                 [--label TEXT] [--notify slack,webhook] [--json]
-  cdnwatch watch --doc FILE|-                  # a Watch document instead of flags
-  cdnwatch refresh --provider P [--type file|directory|regex] (--url URL ... | --urls-file FILE|-)
-                 [the watch flags] [--state FILE] [--no-wait] [--summary FILE]
-  cdnwatch prefetch --provider P (--url URL ... | --urls-file FILE|-) [the same flags]
-  cdnwatch demo [--provider aliyun-cdn]        # everything, on the built-in simulator
-  cdnwatch sim --provider aliyun-cdn [--addr 127.0.0.1:8080]
-  cdnwatch invoke --runtime lambda|fc --event FILE
-  cdnwatch sweep --provider aliyun-cdn --domain D --window 10m --settle 30m [--at TIME]
-                 [--notify slack] [--json] [--dry-run]
+func (e *exitError) Error() string { return e.msg }
 
-Exit codes of watch: 0 all complete, 1 a task failed or is unknown, 2 bad usage or
-configuration, 3 timeout with tasks pending, 4 the provider refused us.
-`
+func exitf(code int, format string, a ...any) error {
+	return &exitError{code: code, msg: fmt.Sprintf(format, a...)}
+}
+
+// exitCode ends a command with code and nothing more to say (it said it already).
+func exitCode(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &exitError{code: code}
+}
+
+// app is what every sub-command shares.
+type app struct {
+	io     Stdio
+	getenv config.Getenv
+}
 
 // Main runs the command and returns its exit code.
 func Main(ctx context.Context, args []string, io Stdio, getenv config.Getenv) int {
-	if len(args) == 0 {
-		fmt.Fprint(io.Err, usage)
-		return ExitUsage
-	}
-	cmd, rest := args[0], args[1:]
-	var run func(context.Context, []string, Stdio, config.Getenv) int
-	switch cmd {
-	case "watch":
-		run = runWatch
-	case "refresh":
-		run = runRefresh // submit_flags.go
-	case "prefetch":
-		run = runPrefetch
-	case "demo":
-		run = runDemo
-	case "sim":
-		run = runSim
-	case "invoke":
-		run = runInvoke
-	case "sweep":
-		run = runSweep
-	case "help", "-h", "--help":
-		fmt.Fprint(io.Out, usage)
+	a := &app{io: io, getenv: getenv}
+	root := a.root()
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
 		return 0
-	default:
-		fmt.Fprintf(io.Err, "cdnwatch: unknown command %q\n\n%s", cmd, usage)
-		return ExitUsage
 	}
-	return run(ctx, rest, io, getenv)
-}
-
-// parseFlags parses fs and turns flag errors into a usage exit.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (bool, int) {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return false, 0
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(io.Err, "%s: %s\n", cmd.CommandPath(), ee.msg)
 		}
-		return false, ExitUsage
+		return ee.code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "cdnwatch %s: unexpected arguments %s\n", fs.Name(), strings.Join(fs.Args(), " "))
-		return false, ExitUsage
+	// Everything else is cobra's or pflag's: an unknown command or flag, a bad value.
+	fmt.Fprintf(io.Err, "%s: %s\n", cmd.CommandPath(), usageMessage(cmd, err))
+	if cmd.HasParent() {
+		fmt.Fprintf(io.Err, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	} else {
+		fmt.Fprintln(io.Err, "Run 'cdnwatch --help' for usage.")
 	}
-	return true, 0
+	return ExitUsage
 }
 
-// listFlag collects repeatable, comma-separated values.
-type listFlag []string
+func (a *app) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cdnwatch",
+		Short: "Watch CDN refresh and prefetch tasks until they finish, and tell people",
+		Long: `cdnwatch watches CDN cache refresh (purge) and prefetch (preload) tasks on Aliyun CDN/DCDN,
+Volcengine CDN/MCDN, AWS CloudFront and Tencent CDN until they finish, and posts one notice
+per failure plus a summary to Slack, a signed webhook, DingTalk, Feishu or WeCom.
 
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error {
+Start with 'cdnwatch demo' (everything on the built-in simulator, no account needed).`,
+		Example: `  cdnwatch demo
+  cdnwatch watch --provider aliyun-cdn --task-id 17926841455,17926841456 --label "web v1.4.2"
+  cdnwatch help watch`,
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Suggest "watch" for "wacth".
+		SuggestionsMinimumDistance: 2,
+	}
+	root.SetVersionTemplate("cdnwatch {{.Version}}\n")
+	root.SetUsageTemplate(usageTemplate)
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(a.watchCmd(), a.refreshCmd(), a.prefetchCmd(), a.demoCmd(), a.simCmd(), a.invokeCmd(), a.sweepCmd())
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Annotations = map[string]string{"exitcodes": "  0  the script was printed\n  2  bad usage"}
+		}
+	}
+	return root
+}
+
+// flagError turns pflag's errors into usage errors that name the flag, with a suggestion
+// for an unknown flag close to a known one ("--task-ids" → "--task-id").
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		if s := closestFlag(cmd, name); s != "" {
+			msg += fmt.Sprintf(" (did you mean --%s?)", s)
+		}
+	} else if sh, ok := strings.CutPrefix(msg, "unknown shorthand flag: "); ok {
+		msg = "unknown flag " + sh + "; flags are long: --name"
+	}
+	return errors.New(msg)
+}
+
+func closestFlag(cmd *cobra.Command, name string) string {
+	best, bestD := "", 3
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		d := levenshtein(name, f.Name)
+		if strings.HasPrefix(name, f.Name) || strings.HasPrefix(f.Name, name) {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = f.Name, d
+		}
+	})
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// usageMessage words cobra's own errors; "unknown command" already carries its suggestion.
+func usageMessage(_ *cobra.Command, err error) string {
+	return strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n\n", "\n"))
+}
+
+// noArgs refuses stray arguments by name.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected argument %q (every input is a --flag)", args[0])
+	}
+	return nil
+}
+
+// listValue collects repeatable, comma-separated values.
+type listValue []string
+
+func (l *listValue) String() string { return strings.Join(*l, ",") }
+func (l *listValue) Type() string   { return "list" }
+func (l *listValue) Set(v string) error {
 	for s := range strings.SplitSeq(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			*l = append(*l, s)
@@ -108,15 +195,70 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-// mapFlag collects key=value pairs.
-type mapFlag map[string]string
+// mapValue collects key=value pairs.
+type mapValue map[string]string
 
-func (m mapFlag) String() string { return fmt.Sprint(map[string]string(m)) }
-func (m mapFlag) Set(v string) error {
+func (m mapValue) String() string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+func (m mapValue) Type() string { return "key=value" }
+func (m mapValue) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
 	if !ok || strings.TrimSpace(k) == "" {
-		return fmt.Errorf("want key=value, got %q", v)
+		return fmt.Errorf("want key=value, e.g. distributionId=E2ABC")
 	}
 	m[strings.TrimSpace(k)] = strings.TrimSpace(val)
 	return nil
+}
+
+// durationValue is a time.Duration flag whose error shows the expected form: "30" alone
+// is the most common mistake, and Go's "missing unit in duration" does not say which.
+type durationValue struct {
+	d   *time.Duration
+	def string // shown in help; "" shows nothing
+}
+
+func (v durationValue) String() string {
+	if v.d == nil || *v.d == 0 {
+		return v.def
+	}
+	return v.d.String()
+}
+func (v durationValue) Type() string { return "duration" }
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New("want a duration with a unit, e.g. 30s, 10m, 2h")
+	}
+	if d < 0 {
+		return errors.New("must not be negative")
+	}
+	*v.d = d
+	return nil
+}
+
+// durationFlag defines a duration flag with a help default of def (text, since several
+// defaults depend on the document: "2h unless the document says").
+func durationFlag(fs *pflag.FlagSet, p *time.Duration, name string, value time.Duration, def, usage string) {
+	*p = value
+	if def == "" && value != 0 {
+		def = shortDuration(value)
+	}
+	fs.Var(durationValue{d: p, def: def}, name, usage)
+}
+
+// shortDuration writes 1m for 1m0s and 2h for 2h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -3,52 +3,76 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	goio "io"
 	"os"
 	"time"
 
-	"cdnwatch/shared/config"
+	"github.com/spf13/cobra"
+
 	"cdnwatch/shared/function"
 	"cdnwatch/shared/trigger"
 	"cdnwatch/shared/trigger/mnsqueue"
 	"cdnwatch/shared/trigger/sqsqueue"
 )
 
-// runInvoke runs the function's handler once on an event file, as the platform would,
-// and prints the answer: the same code path as functions/lambda and functions/fc.
-func runInvoke(ctx context.Context, args []string, io Stdio, getenv config.Getenv) int {
-	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
-	rtName := fs.String("runtime", "", "lambda or fc")
-	file := fs.String("event", "", "event file (see events/), - for stdin")
-	deadline := fs.Duration("deadline", 2*time.Minute, "the invocation's time limit (Lambda/FC function timeout)")
-	dry := fs.Bool("dry-run", false, "print continuations instead of sending them to SQS/MNS")
-	if ok, code := parseFlags(fs, args, io.Err); !ok {
-		return code
+type invokeOpts struct {
+	runtime, event string
+	deadline       time.Duration
+	dryRun         bool
+}
+
+func (a *app) invokeCmd() *cobra.Command {
+	o := &invokeOpts{}
+	cmd := &cobra.Command{
+		Use:   "invoke --runtime lambda|fc --event FILE [--dry-run]",
+		Short: "Run the function's handler once on an event file, as the platform would",
+		Long: `Run the Lambda or FC handler once on an event (a file from events/, or - for stdin) and
+print its answer: the same code path as functions/lambda and functions/fc, so an event can
+be tried before it is deployed. Continuations go to the configured queue (SQS or MNS), or
+are printed with --dry-run.`,
+		Example: `  cdnwatch invoke --runtime lambda --event events/lambda-direct.json --dry-run
+  cdnwatch invoke --runtime fc --event events/fc-timer.json --dry-run`,
+		Args: noArgs,
+		Annotations: map[string]string{
+			"environment": envHelp(envCredentials, envChannels, envCommon,
+				"  CDNWATCH_SQS_QUEUE_URL, CDNWATCH_MNS_QUEUE  where continuations go (see docs/deploy.md)"),
+			"exitcodes": `  0  the handler answered (its answer is on stdout)
+  1  the handler failed (stderr says whether the platform would retry)
+  2  bad usage or configuration`,
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runInvoke(cmd, o) },
 	}
-	rt, err := trigger.ParseRuntime(*rtName)
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringVar(&o.runtime, "runtime", "", "lambda or fc")
+	fs.StringVar(&o.event, "event", "", "event file (see events/), - for stdin")
+	durationFlag(fs, &o.deadline, "deadline", 2*time.Minute, "", "the invocation's time limit (the function's timeout)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print continuations instead of sending them to SQS/MNS")
+	return cmd
+}
+
+func (a *app) runInvoke(cmd *cobra.Command, o *invokeOpts) error {
+	ctx, io, getenv := cmd.Context(), a.io, a.getenv
+	rt, err := trigger.ParseRuntime(o.runtime)
 	if err != nil {
-		fmt.Fprintf(io.Err, "cdnwatch invoke: --runtime: %v\n", err)
-		return ExitUsage
+		return exitf(ExitUsage, "--runtime: %v", err)
 	}
-	if *file == "" {
-		fmt.Fprintln(io.Err, "cdnwatch invoke: --event FILE is required")
-		return ExitUsage
+	if o.event == "" {
+		return exitf(ExitUsage, "--event FILE is required (a file from events/, or - for stdin)")
 	}
 	var data []byte
-	if *file == "-" {
+	if o.event == "-" {
 		data, err = goio.ReadAll(goio.LimitReader(io.In, 8<<20))
 	} else {
-		data, err = os.ReadFile(*file)
+		data, err = os.ReadFile(o.event)
 	}
 	if err != nil {
-		fmt.Fprintf(io.Err, "cdnwatch invoke: read --event: %v\n", err)
-		return ExitUsage
+		return exitf(ExitUsage, "read --event: %v", err)
 	}
 	var q trigger.Queue
 	switch {
-	case *dry:
+	case o.dryRun:
 		q = &printQueue{rt: rt, io: io}
 	case rt == trigger.Lambda:
 		q = sqsqueue.New(getenv)
@@ -57,10 +81,9 @@ func runInvoke(ctx context.Context, args []string, io Stdio, getenv config.Geten
 	}
 	h, err := function.New(function.Options{Runtime: rt, Getenv: getenv, Log: io.Err, Queue: q})
 	if err != nil {
-		fmt.Fprintf(io.Err, "cdnwatch invoke: %v\n", err)
-		return ExitUsage
+		return exitf(ExitUsage, "%v", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, *deadline)
+	ctx, cancel := context.WithTimeout(ctx, o.deadline)
 	defer cancel()
 	out, err := h.Invoke(ctx, data)
 	if err != nil {
@@ -68,17 +91,15 @@ func runInvoke(ctx context.Context, args []string, io Stdio, getenv config.Geten
 		if trigger.IsPoison(err) {
 			kind = "poison (never retried)"
 		}
-		fmt.Fprintf(io.Err, "cdnwatch invoke: %s error: %v\n", kind, err)
-		return ExitFailed
+		return exitf(ExitFailed, "%s error: %v", kind, err)
 	}
 	enc := json.NewEncoder(io.Out)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
-		fmt.Fprintf(io.Err, "cdnwatch invoke: write result: %v\n", err)
-		return ExitFailed
+		return exitf(ExitFailed, "write result: %v", err)
 	}
-	return 0
+	return nil
 }
 
 // printQueue is --dry-run: every record has a target, and a send is printed.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 
 	"cdnwatch/shared/config"
 	"cdnwatch/shared/engine"
-	"cdnwatch/shared/notify"
 	"cdnwatch/shared/provider"
 	"cdnwatch/shared/submit"
 	"cdnwatch/shared/watch"
@@ -49,6 +47,8 @@ type SubmitOptions struct {
 	// Summary appends a markdown job summary to this file; "" uses $GITHUB_STEP_SUMMARY
 	// when it is set.
 	Summary string
+	// NotifyGiven: Notify came from the command line (for messages).
+	NotifyGiven bool
 }
 
 // RunSubmit is `cdnwatch refresh` / `cdnwatch prefetch`: submit once (quota first, split
@@ -68,9 +68,19 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 	if o.Provider != "" && !slices.Contains(provider.Names(), o.Provider) {
 		return fail(ExitUsage, &provider.ErrUnknownProvider{Name: o.Provider})
 	}
-	logger := cliLogger(io.Err, env, getenv)
+	disp := newDisplay(io.Err)
+	stderr := disp.Above(io.Err)
+	logger := cliLogger(stderr, env, getenv)
 	eng, err := env.Engine(logger)
 	if err != nil {
+		return fail(ExitUsage, err)
+	}
+	// An unknown or unconfigured channel is bad usage, found before anything is submitted.
+	if err := checkNotify(o.Notify, eng.Dispatcher.Channels, "--notify"); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return fail(ee.code, errors.New(ee.msg))
+		}
 		return fail(ExitUsage, err)
 	}
 
@@ -123,37 +133,11 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 		return code
 	}
 
-	prog := newProgress(io.Err)
-	var authErr error
-	eng.OnHop = func(h engine.Hop) {
-		prog.hop(h)
-		for _, err := range h.Delivery.Errors {
-			if notify.IsAuth(err) && authErr == nil {
-				authErr = err
-			}
-		}
-	}
-	out := watchToEnd(ctx, eng, doc, io.Err)
-	prog.close()
-	if authErr != nil && (out.exit == ExitComplete || out.exit == ExitFailed || out.exit == ExitTimeout) {
-		fmt.Fprintf(io.Err, "%s: a notification channel refused our credentials: %v\n", name, authErr)
-		out.exit = ExitRefused
-	}
-	if out.doc != nil {
-		if err := o.checkpoint(out.doc, env.StateKey); err != nil {
-			fmt.Fprintf(io.Err, "%s: %v\n", name, err)
-		}
-		if o.JSON && out.doc.State != nil {
-			enc := json.NewEncoder(io.Out)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(&watch.Response{Document: *out.doc, Done: out.doc.Done(), WaitSeconds: out.doc.State.Wait}); err != nil {
-				fmt.Fprintf(io.Err, "%s: write --json: %v\n", name, err)
-			}
-		}
-	}
-	writeGitHub(io.Err, name, o, getenv, out.doc, res, out.exit)
-	return out.exit
+	wo := &watchOpts{json: o.JSON, stateFile: o.StateFile, deliveryTimeout: DefaultDeliveryTimeout}
+	r := &watchRun{eng: eng, disp: disp, opts: wo, input: doc, stdout: io.Out, stderr: stderr}
+	code := r.run(ctx)
+	writeGitHub(io.Err, name, o, getenv, r.cur, res, code)
+	return code
 }
 
 // submitExit is the exit code of a submission that produced nothing to watch.
@@ -223,16 +207,9 @@ func (o *SubmitOptions) resume(key []byte) (*watch.Document, bool, error) {
 	if o.StateFile == "" {
 		return nil, false, nil
 	}
-	b, err := os.ReadFile(o.StateFile)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && len(strings.TrimSpace(string(b))) == 0) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("--state: %w", err)
-	}
-	d, err := watch.Decode(b, key)
-	if err != nil {
-		return nil, false, fmt.Errorf("--state %s: %w", o.StateFile, err)
+	d, err := readStateFile(o.StateFile, key)
+	if err != nil || d == nil {
+		return nil, false, err
 	}
 	if !d.Submit.Done() {
 		return nil, false, fmt.Errorf("--state %s holds no recorded submission; use `cdnwatch watch --state` for a watch", o.StateFile)
@@ -243,7 +220,8 @@ func (o *SubmitOptions) resume(key []byte) (*watch.Document, bool, error) {
 	return d, true, nil
 }
 
-// checkpoint writes doc to the state file (atomically), when one is set.
+// checkpoint records the submission in the state file before the watch starts, when one
+// is set; the watch then checkpoints every hop to the same file.
 func (o *SubmitOptions) checkpoint(doc *watch.Document, key []byte) error {
 	if o.StateFile == "" || doc == nil {
 		return nil
@@ -251,18 +229,7 @@ func (o *SubmitOptions) checkpoint(doc *watch.Document, key []byte) error {
 	if err := watch.Seal(doc, key); err != nil {
 		return err
 	}
-	b, err := watch.Encode(doc)
-	if err != nil {
-		return err
-	}
-	tmp := o.StateFile + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("--state: %w", err)
-	}
-	if err := os.Rename(tmp, o.StateFile); err != nil {
-		return fmt.Errorf("--state: %w", err)
-	}
-	return nil
+	return writeStateFile(o.StateFile, doc)
 }
 
 // printRejected names every URL not submitted, grouped under its reason.

@@ -1,4 +1,4 @@
-// Package config reads cdnwatch's environment (see DESIGN.md "Configuration") into the
+// Package config reads cdnwatch's environment (docs/design.md "Configuration") into the
 // pieces the engine needs: provider configs, channels, the state key, the log level.
 package config
 
@@ -37,6 +37,10 @@ func FromEnv(get Getenv) (*Env, error) {
 	}
 	e := &Env{Get: get, Lang: "en", HTTPClient: &http.Client{Timeout: 15 * time.Second}}
 	if k := get("CDNWATCH_STATE_KEY"); k != "" {
+		if strings.TrimSpace(k) == "" {
+			// A blank key would sign every document with a guessable MAC.
+			return nil, fmt.Errorf("CDNWATCH_STATE_KEY is blank (whitespace only): set a real key, e.g. $(openssl rand -base64 32), or unset it")
+		}
 		e.StateKey = []byte(k)
 	}
 	switch l := strings.ToLower(strings.TrimSpace(get("CDNWATCH_LANG"))); l {

@@ -58,6 +58,9 @@ type Hop struct {
 	FailingSince time.Time
 	// Unanswered counts the ids whose call failed this hop.
 	Unanswered int
+	// Observed are the provider's answers of this hop, by task id (a display keeps each
+	// task's last known progress from them).
+	Observed map[string]provider.Task
 }
 
 // Done reports whether the watch needs no further hop.
@@ -153,7 +156,7 @@ func (e *Engine) Step(ctx context.Context, doc *watch.Document) (Hop, error) {
 	if err := watch.Seal(res.Doc, e.StateKey); err != nil {
 		return Hop{}, fmt.Errorf("seal watch document: %w", err)
 	}
-	h := Hop{Result: res, Delivery: rep, Calls: calls, ProviderErr: pollErr, Unanswered: len(info.Unanswered)}
+	h := Hop{Result: res, Delivery: rep, Calls: calls, ProviderErr: pollErr, Unanswered: len(info.Unanswered), Observed: obs}
 	if since > 0 {
 		h.FailingSince = time.Unix(since, 0)
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -260,5 +261,44 @@ func TestRunStopsAfterMaxDeliveryHops(t *testing.T) {
 	}
 	if h.Doc.State.Hops != 3 {
 		t.Errorf("hops = %d, want 1 poll + 2 delivery-only hops", h.Doc.State.Hops)
+	}
+}
+
+// One failed batch does not throw the others away: their tasks are stepped, and only the
+// ids of the failed call are asked again, after a backoff.
+func TestPollKeepsAnsweredBatches(t *testing.T) {
+	var asked [][]string
+	drv := &scripted{answer: func(hop int, ids []string) ([]provider.Object, error) {
+		asked = append(asked, append([]string(nil), ids...))
+		if hop == 0 && ids[0] == "10" {
+			return nil, &provider.Error{Provider: "scripted", Kind: provider.KindUnavailable, Code: "ServiceUnavailable"}
+		}
+		return rows(ids, provider.Complete), nil
+	}}
+	e, now := newEngine(drv, &inbox{})
+	var ids []string
+	for i := range 30 {
+		ids = append(ids, strconv.Itoa(i))
+	}
+	h, err := e.Step(context.Background(), &watch.Document{V: 1, Provider: "scripted", TaskIDs: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Doc.State.Complete != 20 || len(h.Doc.TaskIDs) != 10 || h.Unanswered != 10 || h.ProviderErr == nil {
+		t.Fatalf("complete=%d pending=%d unanswered=%d err=%v, want 20 stepped and the failed batch of 10 kept",
+			h.Doc.State.Complete, len(h.Doc.TaskIDs), h.Unanswered, h.ProviderErr)
+	}
+	if h.Wait < 2*time.Second {
+		t.Errorf("wait %v: failed ids must back off, not be asked again at once", h.Wait)
+	}
+	*now = now.Add(h.Wait)
+	drv.hop = 1
+	asked = nil
+	h2, err := e.Step(context.Background(), h.Doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h2.Doc.Finished() || h2.Doc.State.Complete != 30 || len(asked) != 1 || asked[0][0] != "10" {
+		t.Fatalf("second hop asked %v; finished=%v complete=%d, want only the failed batch asked", asked, h2.Doc.Finished(), h2.Doc.State.Complete)
 	}
 }

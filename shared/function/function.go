@@ -2,7 +2,7 @@
 // decode the envelope (shared/trigger), poll in process until done or near the
 // invocation's deadline (shared/engine), then answer, or continue by queue.
 //
-// Continuation rules (DESIGN.md "Continuation while tasks are pending"):
+// Continuation rules (docs/design.md "Continuation"):
 //   - a bare document (direct invoke, Step Functions, CloudFlow, a schedule's verbatim
 //     Input) is answered with the updated document plus done/waitSeconds: its caller owns
 //     the loop, so it is never also enqueued;

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
+
+type listCounterKey struct{}
+
+// withListCounter makes the transport count the listing's requests in n.
+func withListCounter(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, listCounterKey{}, n)
+}
 
 // Lister is an optional Driver interface (in the style of gocloud's optional driver
 // interfaces): drivers whose API can list the account's tasks by creation time implement
@@ -45,6 +50,11 @@ type ListLimits struct {
 	QPS       float64       // listing calls per second per account
 	PageSize  int           // rows one call may return
 	Retention time.Duration // how far back From may reach
+	// SharedWithQuery: the listing is the by-id API itself (Volcengine, Tencent: the
+	// same action with a time range instead of an id), so the provider counts both in
+	// one limit. Listing then also takes its turns from the by-id pace, and QPS is the
+	// part of that limit a listing may use.
+	SharedWithQuery bool
 }
 
 // ErrNoListing is returned by Client.List for a provider whose driver cannot list.
@@ -73,41 +83,25 @@ func (c *Client) ListLimits() (ListLimits, bool) {
 // SetListQPS overrides the listing rate (CDNWATCH_<PROVIDER>_LIST_QPS); qps <= 0 keeps
 // the documented one. Call it before the first List.
 func (c *Client) SetListQPS(qps float64) {
-	c.listMu.Lock()
-	defer c.listMu.Unlock()
+	c.pacerMu.Lock()
+	defer c.pacerMu.Unlock()
 	c.listQPSOverride = qps
-	c.listLimiter = nil
+	delete(c.pacers, APIList)
 }
 
-// ListCalls counts the listing calls made so far.
+// ListCalls counts the listing requests sent so far (every HTTP attempt; for a
+// NewClient client, every ListPage call).
 func (c *Client) ListCalls() int64 { return c.listCalls.Load() }
 
+// listQPS is the listing rate in force: the override, or the documented listing rate.
+// A sweep is one instance (one schedule), so it takes the documented listing rate whole.
 func (c *Client) listQPS(lim ListLimits) float64 {
-	c.listMu.Lock()
-	defer c.listMu.Unlock()
+	c.pacerMu.Lock()
+	defer c.pacerMu.Unlock()
 	if c.listQPSOverride > 0 {
 		return c.listQPSOverride
 	}
 	return lim.QPS
-}
-
-// limiterForList is the listing token bucket, separate from the by-id one so a sweep and
-// watches in one process each get their own documented rate. Burst 1 for the same reason
-// as the by-id bucket: no one-second window ever holds more than QPS calls.
-func (c *Client) limiterForList(lim ListLimits) *rate.Limiter {
-	c.listMu.Lock()
-	defer c.listMu.Unlock()
-	if c.listLimiter == nil {
-		qps := lim.QPS
-		if c.listQPSOverride > 0 {
-			qps = c.listQPSOverride
-		}
-		if qps <= 0 || math.IsInf(qps, 0) || math.IsNaN(qps) {
-			qps = 1
-		}
-		c.listLimiter = rate.NewLimiter(rate.Limit(qps), 1)
-	}
-	return c.listLimiter
 }
 
 // maxListPages bounds one List: a driver whose cursor never ends (a bug, or a provider
@@ -115,9 +109,10 @@ func (c *Client) limiterForList(lim ListLimits) *rate.Limiter {
 const maxListPages = 100_000
 
 // List yields every object of every task created in [q.From, q.To), page by page, at the
-// listing rate. Pages are fetched one after another: each provider's listing cursor is
-// sequential, and at documented listing rates (a few calls per second) a call's latency
-// is well under the spacing the bucket imposes, so one caller already reaches the limit.
+// listing rate (every attempt paced at the transport, as queries are). Pages are fetched
+// one after another: each provider's listing cursor is sequential, and at documented
+// listing rates (a few calls per second) a call's latency is well under the spacing the
+// pacer imposes, so one caller already reaches the limit.
 // Rows outside [From, To) and repeated rows (same task id and path, e.g. shifted by a
 // concurrent insert between pages) are dropped. Iteration stops at the first error,
 // which is yielded with a zero Object.
@@ -133,8 +128,8 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 				q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339)))
 			return
 		}
-		lim := l.ListLimits()
-		limiter := c.limiterForList(lim)
+		ctx := WithAPI(ctx, API{Name: APIList, QPS: l.ListLimits().QPS})
+		ctx = withListCounter(ctx, &c.listCalls)
 		type key struct{ id, path string }
 		seen := map[key]struct{}{}
 		cursor := ""
@@ -143,11 +138,16 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 				yield(Object{}, fmt.Errorf("list %s: more than %d pages; giving up", c.drv.Name(), maxListPages))
 				return
 			}
-			if err := limiter.Wait(ctx); err != nil {
-				yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
-				return
+			if c.tr == nil {
+				// No transport of ours under the driver: pace the page call itself.
+				for _, p := range c.pacersFor(API{Name: APIList}) {
+					if _, err := p.Wait(ctx); err != nil {
+						yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
+						return
+					}
+				}
+				c.listCalls.Add(1)
 			}
-			c.listCalls.Add(1)
 			rows, next, err := l.ListPage(ctx, q, cursor)
 			if err != nil {
 				yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))

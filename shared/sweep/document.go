@@ -1,4 +1,4 @@
-// Package sweep is the scheduled sweep (DESIGN.md "Sweep document"): at each timer tick,
+// Package sweep is the scheduled sweep (docs/design.md "Sweeps"): at each timer tick,
 // list every task the account created in one window of time and post one digest of
 // them. Nothing is stored between ticks; windows tile time, so each task is reported by
 // exactly one tick, and a retried tick reports the same window under the same notice id.

@@ -7,7 +7,8 @@ import (
 
 // Window is the half-open time range [From, To) a tick reports, in UTC.
 type Window struct {
-	From, To time.Time
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 func (w Window) String() string {

@@ -21,7 +21,7 @@ func TestWindowAt(t *testing.T) {
 		w, s           time.Duration
 		wantFrom, want string
 	}{
-		// The example of DESIGN.md: a tick at 10:40 with settle 30m reports 10:00–10:10.
+		// The example of docs/design.md "Sweeps": a tick at 10:40 with settle 30m reports 10:00–10:10.
 		{ts("2026-03-01T10:40:00Z"), 10 * time.Minute, 30 * time.Minute, "2026-03-01T10:00:00Z", "2026-03-01T10:10:00Z"},
 		// One second earlier, 10:10 is not yet 30 minutes past: the window before.
 		{ts("2026-03-01T10:39:59Z"), 10 * time.Minute, 30 * time.Minute, "2026-03-01T09:50:00Z", "2026-03-01T10:00:00Z"},

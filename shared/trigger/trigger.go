@@ -1,5 +1,5 @@
 // Package trigger turns every envelope the two functions accept into Watch documents
-// (DESIGN.md "Triggers each function accepts") and carries a pending watch on to its next
+// (docs/design.md "Triggers") and carries a pending watch on to its next
 // hop ("Continuation while tasks are pending"). Decoding is pure; the queues are in sqs.go
 // and mns.go.
 package trigger

@@ -3,6 +3,7 @@ package trigger_test
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"cdnwatch/shared/notify"
 	"cdnwatch/shared/provider"
 	_ "cdnwatch/shared/provider/all"
 	"cdnwatch/shared/sweep"
@@ -376,3 +378,15 @@ func quote(s string) string {
 }
 
 func watchNow() time.Time { return time.Unix(1767225600, 0) }
+
+// A watch whose notify list names a channel that is not configured would tell nobody:
+// it is poison (dead-letter queue), not retried.
+func TestUnconfiguredChannelIsPoison(t *testing.T) {
+	err := fmt.Errorf("hop: %w", &notify.UnconfiguredError{Unknown: []string{"teams"}, Unset: map[string]string{"slack": "CDNWATCH_SLACK_WEBHOOK_URL"}})
+	if !trigger.IsPoison(err) {
+		t.Fatalf("IsPoison(%v) = false", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, `"teams" is not a channel`) || !strings.Contains(msg, "slack is not configured (set CDNWATCH_SLACK_WEBHOOK_URL)") {
+		t.Fatalf("message %q does not name the channels and variables", msg)
+	}
+}

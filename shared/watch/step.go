@@ -15,7 +15,7 @@ import (
 const DefaultTimeout = 2 * time.Hour
 
 // MaxTaskNotices caps the per-task failure notices of one watch (see observe).
-const MaxTaskNotices = 20
+const MaxTaskNotices = MaxFailures
 
 // MaxPendingListed caps the ids a timeout notice names.
 const MaxPendingListed = 50

@@ -233,3 +233,26 @@ func Run(ctx context.Context, bin string, rt *Runtime, env []string, timeout tim
 	}
 	return res, errors.Join(append([]error{runErr}, rt.Problems()...)...)
 }
+
+// Push queues one more event and lets the next poll of the runtime API take it: with
+// Await, a test drives the binary one invocation at a time, as an event source does.
+func (f *Runtime) Push(inv *Invocation) {
+	f.mu.Lock()
+	f.queue = append(f.queue, inv)
+	f.mu.Unlock()
+	select {
+	case f.next <- struct{}{}:
+	default: // a signal is already waiting
+	}
+}
+
+// Await waits up to timeout for the next answered invocation; nil and an error when none
+// came (the binary is still working, or died).
+func (f *Runtime) Await(timeout time.Duration) (*Invocation, error) {
+	select {
+	case inv := <-f.done:
+		return inv, nil
+	case <-time.After(timeout):
+		return nil, fmt.Errorf("%s: no answer within %s", f.platform, timeout)
+	}
+}

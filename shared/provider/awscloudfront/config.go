@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/smithy-go/logging"
 
 	"cdnwatch/shared/provider"
 )
@@ -54,7 +55,21 @@ func newClient(ctx context.Context, cfg provider.Config, o Options) (*cloudfront
 				so.MaxBackoff = o.MaxBackoff
 			})
 		}),
-		config.WithHTTPClient(httpClient(cfg.HTTPClient)),
+		// The SDK's buildable client even under provider.Open's transport: the loader adds
+		// a custom CA bundle (AWS_CA_BUNDLE) to it, and refuses any other client then.
+		config.WithHTTPClient(httpClient(nil)),
+	}
+	if cfg.Logger != nil {
+		// The SDK's own messages (warnings, and request logs if ever enabled) go to the
+		// configured (redacting) logger.
+		log := cfg.Logger
+		loaders = append(loaders, config.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+			lvl := slog.LevelDebug
+			if c == logging.Warn {
+				lvl = slog.LevelWarn
+			}
+			log.Log(context.Background(), lvl, fmt.Sprintf(format, v...), "provider", Name, "source", "sdk")
+		})))
 	}
 	var secrets []string
 	if cr := cfg.Credentials; cr != nil {
@@ -71,6 +86,14 @@ func newClient(ctx context.Context, cfg provider.Config, o Options) (*cloudfront
 	awsCfg, err := config.LoadDefaultConfig(ctx, loaders...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: load AWS configuration: %w", Name, err)
+	}
+	if cfg.HTTPClient != nil {
+		// Send through the caller's client (provider.Open's pacing transport), on top of
+		// the SDK's transport as the loader configured it.
+		if b, ok := awsCfg.HTTPClient.(*awshttp.BuildableClient); ok {
+			provider.SetBaseTransport(cfg.HTTPClient, b.GetTransport())
+		}
+		awsCfg.HTTPClient = cfg.HTTPClient
 	}
 	endpoint, err := endpointURL(cfg.Endpoint)
 	if err != nil {

@@ -119,6 +119,11 @@ func Run(t *testing.T, h Harness) {
 		{"Unknown", testUnknown},
 		{"MalformedID", testMalformedID},
 		{"BadCredentials", testBadCredentials},
+		// Rate limits as providers count them (rate.go): these build their own simulators.
+		{"SlidingWindow", func(t *testing.T, e *env) { testSlidingWindow(t, e.h) }},
+		{"PartialResults", func(t *testing.T, e *env) { testPartialResults(t, e.h) }},
+		{"Hang", func(t *testing.T, e *env) { testHang(t, e.h) }},
+		{"TwoInstances", func(t *testing.T, e *env) { testTwoInstances(t, e.h) }},
 	} {
 		t.Run(st.name, func(t *testing.T) {
 			if why, ok := h.Skip[st.name]; ok {
@@ -220,8 +225,8 @@ func query(t *testing.T, c *provider.Client, ids []string) map[string]provider.T
 	return res
 }
 
-// MeasurePollRate queries ids once through c and reports the API calls the client made
-// (one per batch; the SDK's own retries are not counted) and the time taken.
+// MeasurePollRate queries ids once through c and reports the requests the client sent
+// (every HTTP attempt, retries included) and the time taken.
 func MeasurePollRate(ctx context.Context, c *provider.Client, ids []string) (calls int64, elapsed time.Duration, err error) {
 	before := c.Calls()
 	start := time.Now()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -50,6 +51,12 @@ func newAPI(cfg provider.Config, o Options) (*api, error) {
 	cpf := profile.NewClientProfile()
 	cpf.Language = "en-US"
 	cpf.HttpProfile.ReqTimeout = 15
+	if cfg.HTTPClient != nil {
+		// provider.Open's transport bounds each attempt itself (Config.CallTimeout); the
+		// SDK's client-wide timeout would also count the wait for our pacer, so it only
+		// backs that up.
+		cpf.HttpProfile.ReqTimeout = 120
+	}
 	if ep := strings.TrimSpace(cfg.Endpoint); ep != "" {
 		scheme, host := provider.SplitEndpoint(ep)
 		scheme = strings.ToUpper(scheme)
@@ -93,6 +100,9 @@ func newAPI(cfg provider.Config, o Options) (*api, error) {
 		return nil, fmt.Errorf("%s: configure SDK client: %w", Name, err)
 	}
 	client.WithHttpTransport(&transport{base: baseTransport(cfg.HTTPClient)})
+	if cfg.Logger != nil {
+		client.WithLogger(sdkLogger{cfg.Logger})
+	}
 	a.client = client
 	return a, nil
 }
@@ -166,6 +176,13 @@ func (a *api) push(ctx context.Context, id string, offset int64) ([]provider.Obj
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// sdkLogger passes the SDK's messages to the configured (redacting) logger, at debug.
+type sdkLogger struct{ log *slog.Logger }
+
+func (l sdkLogger) Printf(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...), "provider", Name, "source", "sdk")
+}
 
 // purgeRequest and pushRequest wrap the SDK's requests so that its network-failure retry
 // applies to them. The SDK retries only requests with a ClientToken field, its marker for

@@ -32,7 +32,7 @@ const listRetention = 30 * 24 * time.Hour
 
 // ListLimits: 10 of the 20 calls/s, 100 rows a page, 30 days.
 func (d *driver) ListLimits() provider.ListLimits {
-	return provider.ListLimits{QPS: listQPS, PageSize: listLimit, Retention: listRetention}
+	return provider.ListLimits{QPS: listQPS, PageSize: listLimit, Retention: listRetention, SharedWithQuery: true}
 }
 
 // listSeq is one page sequence: the kind's API (DescribePurgeTasks for refreshes,

@@ -27,7 +27,7 @@ const listQPS = 10
 
 // ListLimits: 10 of the account's 20 calls/s, 100 URLs a page, the documented 7 days.
 func (d *driver) ListLimits() provider.ListLimits {
-	return provider.ListLimits{QPS: listQPS, PageSize: listPageSize, Retention: 7 * 24 * time.Hour}
+	return provider.ListLimits{QPS: listQPS, PageSize: listPageSize, Retention: 7 * 24 * time.Hour, SharedWithQuery: true}
 }
 
 // listSeq is one page sequence: TaskType is required, so a listing is one sequence per

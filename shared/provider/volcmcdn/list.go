@@ -28,7 +28,7 @@ const listQPS = 10
 // ListLimits: 10 of the account's 30 calls/s, 100 tasks a page, and the 24 hours the API
 // is documented to search by default (the same retention the by-id query assumes).
 func (d *driver) ListLimits() provider.ListLimits {
-	return provider.ListLimits{QPS: listQPS, PageSize: listPageSize, Retention: 24 * time.Hour}
+	return provider.ListLimits{QPS: listQPS, PageSize: listPageSize, Retention: 24 * time.Hour, SharedWithQuery: true}
 }
 
 // ListPage makes one ListContentTasks call: no TaskId, no TaskStatus filter (every state

@@ -98,7 +98,9 @@ func New(name string, cfg provider.Config, o Options) (*Base, error) {
 	}
 	vc := volcengine.NewConfig().WithRegion(Region).
 		WithHTTPClient(httpClient(cfg.HTTPClient, o)).
-		WithExtraUserAgent(volcengine.String("cdnwatch"))
+		WithExtraUserAgent(volcengine.String("cdnwatch")).
+		// The SDK's own messages go to the configured (redacting) logger, at debug.
+		WithLogger(volcengine.LoggerFunc(func(args ...any) { log.Debug(fmt.Sprint(args...), "provider", name, "source", "sdk") }))
 	vc.Retryer = o.Retry.retryer()
 	if ep := strings.TrimSpace(cfg.Endpoint); ep != "" {
 		scheme, host := provider.SplitEndpoint(ep)
