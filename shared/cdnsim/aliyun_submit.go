@@ -52,6 +52,13 @@ var (
 )
 
 func init() {
+	for action, qps := range aliyunSubmitQPS {
+		provider := "aliyun-cdn"
+		if strings.Contains(action, "Dcdn") {
+			provider = "aliyun-dcdn"
+		}
+		registerAPI(provider, action, qps) // limiter.go: counted apart, per access key
+	}
 	aliyunCDN.actions["RefreshObjectCaches"] = aliyunCDNSubmit.refresh
 	aliyunCDN.actions["PushObjectCache"] = aliyunCDNSubmit.prefetch
 	aliyunCDN.actions["DescribeRefreshQuota"] = aliyunQuota

@@ -27,6 +27,8 @@ import (
 
 const cloudFrontCreateQPS = 0.5
 
+func init() { registerAPI("aws-cloudfront", "CreateInvalidation", cloudFrontCreateQPS) }
+
 type cloudFrontBatch struct {
 	XMLName xml.Name `xml:"InvalidationBatch"`
 	Paths   struct {
@@ -42,7 +44,7 @@ func cloudFrontCreate(b *backend, keyID string, parts []string, body []byte, req
 		return
 	}
 	b.submitCalled("CreateInvalidation")
-	if !b.allowSubmit("CreateInvalidation", keyID, cloudFrontCreateQPS) {
+	if !b.allowSubmit("CreateInvalidation", keyID) {
 		fail(&acsError{400, "Throttling", "Rate exceeded"}, true)
 		return
 	}

@@ -50,7 +50,6 @@ type submitState struct {
 	mu sync.Mutex
 	// quota is what remains per kind; a kind absent uses the provider's documented default.
 	quota    map[string]int
-	windows  map[string]*window // per API + access key
 	life     SubmitLife
 	loseNext int // the next N submit calls are carried out, then answered as a 5xx
 	calls    map[string]int64
@@ -64,7 +63,6 @@ type submitState struct {
 func (s *submitState) init() {
 	if s.quota == nil {
 		s.quota = map[string]int{}
-		s.windows = map[string]*window{}
 		s.calls = map[string]int64{}
 	}
 }
@@ -158,20 +156,10 @@ func (b *backend) submitCalled(action string) {
 	st.calls[action]++
 }
 
-// allowSubmit applies the strict per-account, per-API limit of qps calls in any second.
-func (b *backend) allowSubmit(action, keyID string, qps float64) bool {
-	st := &b.submit
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.init()
-	k := action + "\x00" + keyID
-	w, ok := st.windows[k]
-	if !ok {
-		w = newWindow(qps)
-		st.windows[k] = w
-	}
-	return w.allow(time.Now())
-}
+// allowSubmit counts one call of a submit or quota API against its own strict
+// sliding-window limit per access key (limiter.go; the rate each provider file declares
+// with registerAPI).
+func (b *backend) allowSubmit(action, keyID string) bool { return b.admit(keyID, action) }
 
 // loseAnswer reports whether this accepted call's answer is to be lost.
 func (b *backend) loseAnswer() bool {
@@ -211,38 +199,6 @@ func (b *backend) createTasks(groups [][]string, kind string, scope map[string]s
 		ids = append(ids, b.sim.AddTask(b.prof.name, t))
 	}
 	return ids
-}
-
-// window is a strict sliding window: at most n calls in any span of per.
-type window struct {
-	n     int
-	per   time.Duration
-	times []time.Time
-}
-
-func newWindow(qps float64) *window {
-	n, per := 1, time.Second
-	switch {
-	case qps >= 1:
-		n = int(qps)
-	case qps > 0:
-		per = time.Duration(float64(time.Second) / qps)
-	}
-	return &window{n: n, per: per}
-}
-
-func (w *window) allow(now time.Time) bool {
-	cut := now.Add(-w.per)
-	i := 0
-	for i < len(w.times) && !w.times[i].After(cut) {
-		i++
-	}
-	w.times = w.times[i:]
-	if len(w.times) >= w.n {
-		return false
-	}
-	w.times = append(w.times, now)
-	return true
 }
 
 // hostOf is the lower-cased host of a submitted URL, with or without a scheme.

@@ -30,9 +30,15 @@ var tencentDefaultQuota = map[string]int{KindRefresh: 10000, KindDirectory: 100,
 
 const tencentSubmitQPS = 20
 
+func init() {
+	for action := range tencentSubmitActions {
+		registerAPI("tencent-cdn", action, tencentSubmitQPS)
+	}
+}
+
 func tencentSubmit(b *backend, action, keyID string, body []byte, reqID string, w http.ResponseWriter, fail func(*tencentError)) {
 	b.submitCalled(action)
-	if !b.allowSubmit(action, keyID, tencentSubmitQPS) {
+	if !b.allowSubmit(action, keyID) {
 		fail(&tencentError{200, "RequestLimitExceeded", fmt.Sprintf("Your current request times exceeds the frequency limit `%d` for a second.", tencentSubmitQPS)})
 		return
 	}

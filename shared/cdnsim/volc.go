@@ -30,6 +30,26 @@ type volcAPI struct {
 	service string // the credential scope's service and ResponseMetadata.Service: "mcdn", "cdn"
 	version string // e.g. "2022-03-01"
 	actions map[string]volcAction
+	// ownLimits are the actions with a flow limit of their own (calls/s per access key),
+	// apart from the service's bucket (Limits.QPS) the other actions share.
+	ownLimits map[string]float64
+}
+
+// allow counts a call against the limit action draws on: its own (ownLimits, declared
+// to limiter.go with registerAPI in init below) or the service's shared one.
+func (a *volcAPI) allow(b *backend, action, keyID string) bool {
+	if _, own := a.ownLimits[action]; !own {
+		return b.allow(keyID)
+	}
+	return b.admit(keyID, action)
+}
+
+func init() {
+	for name, api := range map[string]*volcAPI{"volc-cdn": volcCDN, "volc-mcdn": volcMCDN} {
+		for action, qps := range api.ownLimits {
+			registerAPI(name, action, qps)
+		}
+	}
 }
 
 // volcAction answers one action from its decoded JSON body; the result becomes "Result".
@@ -124,9 +144,9 @@ func (a *volcAPI) serve(b *backend, v *volcVerifier, w http.ResponseWriter, r *h
 		fail(verr)
 		return
 	}
-	allow := b.allow
-	if qps, ok := volcSubmitQPS[a.service+"/"+meta.Action]; ok { // volc_submit.go
-		allow = func(k string) bool { b.submitCalled(meta.Action); return b.allowSubmit(meta.Action, k, qps) }
+	allow := func(k string) bool { return a.allow(b, meta.Action, k) }
+	if volcSubmitActions[a.service+"/"+meta.Action] { // volc_submit.go
+		allow = func(k string) bool { b.submitCalled(meta.Action); return b.allowSubmit(meta.Action, k) }
 	}
 	if !allow(keyID) {
 		fail(volcThrottled)

@@ -1,18 +1,37 @@
 package cdnsim
 
 // Volcengine multi-cloud CDN (service "mcdn", API 2022-03-01): ListContentTasks, the
-// replacement of the deprecated ListContentTask (seed 003). One TaskId filter per call,
-// 30 calls/s; without a valid StartTime/EndTime window the last 24 hours are searched.
-// Without a TaskId it lists the account's tasks created in the window (both ends
-// inclusive, Unix seconds), oldest first, Pagination {PageNum, PageSize} counting tasks,
-// not URLs; an optional Domain keeps tasks with a URL on that host. Listing and query by
-// id are one action, so they share the one 30 calls/s bucket.
+// replacement of the deprecated ListContentTask (seed 003), and
+// DescribeContentTaskByTaskId. One TaskId per call, 30 calls/s for each action, drawn
+// here from one bucket; without a valid StartTime/EndTime window the last 24 hours are
+// searched. Without a TaskId ListContentTasks lists the account's tasks created in the
+// window (both ends inclusive, Unix seconds), oldest first, Pagination {PageNum,
+// PageSize} counting tasks, not URLs; an optional Domain keeps tasks with a URL on that
+// host.
 //
-// A task fans out into one sub-task per vendor account. The simulator makes each task
-// object one sub-task (vendor chosen from the path, see VolcMCDNVendor) with the object's
-// URL; while the task runs the sub-task has no SubmitStatus yet, then "success" (with the
-// vendor's task id) or "failed" with the object's FailReason as Description. TaskStatus is
-// "pending" until an object starts, "executing" while any is unfinished, then "done".
+// Each API documents 30 calls/s; DescribeContentTaskByTaskId has its own bucket.
+//
+// The sequence follows the documents (https://www.volcengine.com/docs/6766/1233067,
+// https://www.volcengine.com/docs/6766/127757), not any client: MCDN first submits the
+// task to every vendor account, then each vendor refreshes on its own.
+//
+//   - Each task object is one sub-task on the vendor account VolcMCDNVendor names. It is
+//     submitted mcdnSubmitLatency after the object leaves its pending time (or at once,
+//     for an object shorter than that): from then on ListContentTasks shows SubmitStatus
+//     "success" and the vendor's task id. An object that fails with no running time
+//     (Duration 0) was refused at submission: SubmitStatus "failed", its FailReason as
+//     Description.
+//   - TaskStatus is "pending" (待提交) until MCDN starts submitting (an object leaves
+//     its pending time), "executing" (处理中) while some sub-task is not submitted, and
+//     "done" (已结束) once all are, with EndAt the last submission. It says nothing about
+//     the vendors' refreshes: a done task may still be refreshing.
+//   - DescribeContentTaskByTaskId relays the vendors' own per-URL results: one SubTask
+//     per submitted URL, Status "running" while the object runs, then "success" or
+//     "failed" with FailReason as Description. The documents list no Status values; the
+//     simulator uses SubmitStatus's words. Vendors that offer no result API (the
+//     documents name Volcengine DCDN, Akamai, Google Media CDN, Azure and Cloudflare)
+//     have no SubTasks there but an entry in VendorsMetaData: here, URLs on a host
+//     starting with "dcdn." go to such an account (Volcengine DCDN).
 
 import (
 	"crypto/sha256"
@@ -27,7 +46,13 @@ import (
 var volcMCDN = &volcAPI{
 	service: "mcdn",
 	version: "2022-03-01",
-	actions: map[string]volcAction{"ListContentTasks": mcdnListContentTasks},
+	actions: map[string]volcAction{
+		"ListContentTasks":            mcdnListContentTasks,
+		"DescribeContentTaskByTaskId": mcdnDescribeContentTask,
+	},
+	// Each action's page documents its own limit of 30 calls/s; listing and the query
+	// by id are one action (ListContentTasks) and share the service's bucket.
+	ownLimits: map[string]float64{"DescribeContentTaskByTaskId": 30},
 }
 
 func init() {
@@ -48,9 +73,16 @@ func init() {
 var mcdnVendors = [][2]string{{"aliyun", "aliyun-prod"}, {"tencent", "tencent-prod"},
 	{"huawei", "huawei-backup"}, {"volcengine", "volc-main"}}
 
+// mcdnNoResults is the vendor account without a result API (Volcengine DCDN) that URLs
+// on a "dcdn." host are submitted to.
+var mcdnNoResults = [3]string{"volcengine", "volc-dcdn", "dcdn"}
+
 // VolcMCDNVendor is the vendor and cloud account the simulator submits an object's URL
 // to, so tests can predict the sub-task a failure is reported on.
 func VolcMCDNVendor(path string) (vendor, account string) {
+	if mcdnWithoutResults(path) {
+		return mcdnNoResults[0], mcdnNoResults[1]
+	}
 	h := fnv.New32a()
 	h.Write([]byte(path))
 	v := mcdnVendors[h.Sum32()%uint32(len(mcdnVendors))]
@@ -148,43 +180,152 @@ func mcdnListContentTasks(b *backend, c *volcCall) (any, *volcError) {
 	return mcdnListResult{Tasks: append([]mcdnTask{}, rows[lo:hi]...), Pagination: page}, nil
 }
 
+// mcdnWithoutResults: path goes to the vendor account that reports no results.
+func mcdnWithoutResults(path string) bool {
+	return strings.HasPrefix(aliyunDomainOf(path), "dcdn.")
+}
+
+// mcdnSubmission is where one object's sub-task stands at now.
+type mcdnSubmission struct {
+	submitted bool      // the vendor was sent it (or refused it)
+	refused   bool      // SubmitStatus "failed"
+	at        time.Time // when it was submitted
+	vendor    phase     // the vendor's progress, once submitted and accepted
+}
+
+// mcdnSubmitLatency is how long MCDN takes to submit a sub-task to its vendor: the
+// time the task spends pending (待提交) and executing (处理中).
+const mcdnSubmitLatency = 5 * time.Second
+
+func mcdnSubmit(t Task, o Object, now time.Time) mcdnSubmission {
+	at := t.Created.Add(o.PendingFor + min(mcdnSubmitLatency, o.Duration))
+	if now.Before(at) {
+		return mcdnSubmission{}
+	}
+	if o.FailReason != "" && o.Duration == 0 {
+		return mcdnSubmission{submitted: true, refused: true, at: at}
+	}
+	ph, _ := o.state(t.Created, now)
+	return mcdnSubmission{submitted: true, at: at, vendor: ph}
+}
+
+func mcdnVendorTaskID(at time.Time) string { return fmt.Sprint(17_800_000_000 + at.Unix()%1_000_000) }
+
 func mcdnRow(t Task, now time.Time) mcdnTask {
 	row := mcdnTask{TaskID: t.ID, TaskType: volcTaskType(t), CreatedAt: t.Created.Unix()}
-	started, unfinished := false, false
+	started, unsubmitted := false, false
 	var end time.Time
 	for _, o := range t.Objects {
-		ph, _ := o.state(t.Created, now)
 		vendor, account := VolcMCDNVendor(o.Path)
-		st := mcdnSubTask{Vendor: vendor, CloudAccountName: account, CloudAccountID: mcdnAccountID(account),
-			ProductType: "cdn", SubProduct: "cdn", URL: []string{o.Path}, VendorTaskIDs: []string{}}
-		done := t.Created.Add(o.PendingFor + o.Duration)
-		if done.After(end) {
-			end = done
+		product := "cdn"
+		if mcdnWithoutResults(o.Path) {
+			product = mcdnNoResults[2]
 		}
-		switch ph {
-		case phasePending:
-			unfinished = true
-		case phaseRunning:
-			started, unfinished = true, true
-		case phaseComplete:
+		st := mcdnSubTask{Vendor: vendor, CloudAccountName: account, CloudAccountID: mcdnAccountID(account),
+			ProductType: product, SubProduct: product, URL: []string{o.Path}, VendorTaskIDs: []string{}}
+		sub := mcdnSubmit(t, o, now)
+		if !now.Before(t.Created.Add(o.PendingFor)) {
 			started = true
-			st.SubmitStatus, st.SubmitAt = "success", done.Unix()
-			st.VendorTaskIDs = []string{fmt.Sprint(17_800_000_000 + done.Unix()%1_000_000)}
-		case phaseFailed:
-			started = true
-			st.SubmitStatus, st.SubmitAt, st.Description = "failed", done.Unix(), o.FailReason
+		}
+		switch {
+		case !sub.submitted:
+			unsubmitted = true
+		case sub.refused:
+			st.SubmitStatus, st.SubmitAt, st.Description = "failed", sub.at.Unix(), o.FailReason
+		default:
+			st.SubmitStatus, st.SubmitAt = "success", sub.at.Unix()
+			st.VendorTaskIDs = []string{mcdnVendorTaskID(sub.at)}
+		}
+		if sub.submitted && sub.at.After(end) {
+			end = sub.at
 		}
 		row.SubTasks = append(row.SubTasks, st)
 	}
 	switch {
 	case !started:
 		row.TaskStatus = "pending"
-	case unfinished:
+	case unsubmitted:
 		row.TaskStatus = "executing"
 	default:
 		row.TaskStatus, row.EndAt = "done", end.Unix()
 	}
 	return row
+}
+
+type mcdnDescribeRequest struct {
+	TaskID string `json:"TaskId"`
+}
+
+type mcdnURLResult struct {
+	TaskID           string   `json:"TaskId"`
+	TaskType         string   `json:"TaskType"`
+	Vendor           string   `json:"Vendor"`
+	CloudAccountID   string   `json:"CloudAccountId"`
+	CloudAccountName string   `json:"CloudAccountName"`
+	ProductType      string   `json:"ProductType"`
+	SubProduct       string   `json:"SubProduct"`
+	URL              string   `json:"Url"`
+	Status           string   `json:"Status"`
+	Description      string   `json:"Description"`
+	VendorTaskIDs    []string `json:"VendorTaskIds"`
+}
+
+type mcdnVendorMeta struct {
+	Vendor         string  `json:"Vendor"`
+	CloudAccountID string  `json:"CloudAccountId"`
+	ProductType    string  `json:"ProductType"`
+	RequestID      string  `json:"RequestId"`
+	Cost           float64 `json:"Cost"`
+}
+
+type mcdnDescribeResult struct {
+	SubTasks        []mcdnURLResult  `json:"SubTasks"`
+	VendorsMetaData []mcdnVendorMeta `json:"VendorsMetaData"`
+}
+
+// mcdnDescribeContentTask answers DescribeContentTaskByTaskId: TaskId is required; an id
+// the account does not have (or no longer keeps) has no sub-tasks.
+func mcdnDescribeContentTask(b *backend, c *volcCall) (any, *volcError) {
+	var req mcdnDescribeRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if req.TaskID == "" {
+		return nil, &volcError{400, "MissingParameter", "The request is missing TaskId parameter."}
+	}
+	res := mcdnDescribeResult{SubTasks: []mcdnURLResult{}, VendorsMetaData: []mcdnVendorMeta{}}
+	meta := map[string]bool{}
+	for _, t := range b.lookup([]string{req.TaskID}, c.now) {
+		for _, o := range t.Objects {
+			sub := mcdnSubmit(t, o, c.now)
+			if !sub.submitted || sub.refused {
+				continue // nothing at the vendor to ask about
+			}
+			vendor, account := VolcMCDNVendor(o.Path)
+			if mcdnWithoutResults(o.Path) {
+				if !meta[account] {
+					meta[account] = true
+					res.VendorsMetaData = append(res.VendorsMetaData, mcdnVendorMeta{Vendor: vendor,
+						CloudAccountID: mcdnAccountID(account), ProductType: mcdnNoResults[2],
+						RequestID: mcdnAccountID(t.ID + account)})
+				}
+				continue
+			}
+			r := mcdnURLResult{TaskID: t.ID, TaskType: volcTaskType(t), Vendor: vendor, CloudAccountID: mcdnAccountID(account),
+				CloudAccountName: account, ProductType: "cdn", SubProduct: "cdn", URL: o.Path,
+				VendorTaskIDs: []string{mcdnVendorTaskID(sub.at)}}
+			switch sub.vendor {
+			case phaseComplete:
+				r.Status = "success"
+			case phaseFailed:
+				r.Status, r.Description = "failed", o.FailReason
+			default:
+				r.Status = "running"
+			}
+			res.SubTasks = append(res.SubTasks, r)
+		}
+	}
+	return res, nil
 }
 
 func mcdnAccountID(account string) string {

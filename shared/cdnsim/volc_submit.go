@@ -29,16 +29,22 @@ import (
 // Simulator choices where the pages say nothing: the refusals are InvalidParameter
 // (400) for a malformed or over-long list and QuotaExceeded (400) for the daily quota.
 
-var volcSubmitQPS = map[string]float64{
-	"cdn/SubmitRefreshTask": 20, "cdn/SubmitPreloadTask": 20, "cdn/DescribeContentQuota": 20,
-	"mcdn/SubmitRefreshTask": 20, "mcdn/SubmitPreloadTask": 20, "mcdn/DescribeContentQuota": 20,
+var volcSubmitActions = map[string]bool{
+	"cdn/SubmitRefreshTask": true, "cdn/SubmitPreloadTask": true, "cdn/DescribeContentQuota": true,
+	"mcdn/SubmitRefreshTask": true, "mcdn/SubmitPreloadTask": true, "mcdn/DescribeContentQuota": true,
 }
+
+const volcSubmitQPS = 20
 
 var volcDefaultQuota = map[string]int{KindRefresh: 1000, KindDirectory: 50, KindPrefetch: 1000}
 
 const volcPerTask = 100
 
 func init() {
+	for k := range volcSubmitActions {
+		service, action, _ := strings.Cut(k, "/")
+		registerAPI("volc-"+service, action, volcSubmitQPS) // limiter.go
+	}
 	volcCDN.actions["SubmitRefreshTask"] = func(b *backend, c *volcCall) (any, *volcError) { return volcSubmit(b, c, false, "TaskID") }
 	volcCDN.actions["SubmitPreloadTask"] = func(b *backend, c *volcCall) (any, *volcError) { return volcSubmit(b, c, true, "TaskID") }
 	volcCDN.actions["DescribeContentQuota"] = volcCDNQuota

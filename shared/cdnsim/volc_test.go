@@ -188,7 +188,8 @@ func TestVolcCDNDescribeContentTasks(t *testing.T) {
 // follows the objects; the default window is the last 24 hours.
 func TestVolcMCDNListContentTasks(t *testing.T) {
 	sim, srv := newVolcSim(t, "volc-mcdn", cdnsim.Options{})
-	bad := cdnsim.Object{Path: "https://m.example.com/b.js", Type: cdnsim.TypeFile, Duration: time.Minute, FailReason: "quota exceeded"}
+	// Duration 0: refused at submission, the failure ListContentTasks shows.
+	bad := cdnsim.Object{Path: "https://m.example.com/b.js", Type: cdnsim.TypeFile, FailReason: "quota exceeded"}
 	id := sim.AddTask("volc-mcdn", cdnsim.Task{Created: time.Now().Add(-time.Hour), Objects: []cdnsim.Object{
 		{Path: "https://m.example.com/a.js", Type: cdnsim.TypeFile, Duration: time.Minute}, bad}})
 	old := sim.AddTask("volc-mcdn", cdnsim.Task{Created: time.Now().Add(-30 * time.Hour), Objects: []cdnsim.Object{

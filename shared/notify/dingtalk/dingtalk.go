@@ -1,6 +1,6 @@
 // Package dingtalk delivers cdnwatch notices to a DingTalk (钉钉) group through a custom
-// robot webhook, as markdown messages, optionally signed ("加签": timestamp + HMAC-SHA256
-// sign query parameters).
+// robot webhook, as markdown messages (or text messages, see Render), optionally signed
+// ("加签": timestamp + HMAC-SHA256 sign query parameters).
 package dingtalk
 
 import (
@@ -34,6 +34,8 @@ const (
 	// MaxMarkdownBytes bounds markdown.text: DingTalk documents 20,000 bytes for a
 	// robot message's content.
 	MaxMarkdownBytes = 20000
+	// MaxTextBytes bounds text.content, held to the same 20,000 bytes.
+	MaxTextBytes = 20000
 	// MaxTitleRunes bounds markdown.title, which only shows in the chat list preview.
 	MaxTitleRunes = 64
 	// RateLimitWait is how long to wait after errcode 130101: a robot may send 20
@@ -90,10 +92,12 @@ func (c *Channel) Name() string { return Name }
 // Secrets returns the strings that must never be logged.
 func (c *Channel) Secrets() []string { return c.r.Secrets }
 
-// Message is the robot's markdown message.
+// Message is the robot's message: markdown, or text when the notice carries text the
+// markdown would not show as itself.
 type Message struct {
-	MsgType  string   `json:"msgtype"`
-	Markdown Markdown `json:"markdown"`
+	MsgType  string    `json:"msgtype"`
+	Markdown *Markdown `json:"markdown,omitempty"`
+	Text     *Text     `json:"text,omitempty"`
 }
 
 // Markdown is the markdown part of a Message.
@@ -102,16 +106,47 @@ type Markdown struct {
 	Text  string `json:"text"`
 }
 
-// Dialect is DingTalk's markdown: headings, bold, quotes and lists render; there is no
-// inline code, and a single newline does not break a line, so lines are separated by
-// blank lines.
-var Dialect = md.Dialect{Break: "\n\n"}
+// Text is the text part of a Message: shown as it is. Only the "at" field of a message
+// mentions anyone, and cdnwatch sends none, so an "@…" in the text is just text.
+type Text struct {
+	Content string `json:"content"`
+}
 
-// Render builds the message for n, cut to MaxMarkdownBytes with "…and N more".
+// Body is the message's markdown or text.
+func (m Message) Body() string {
+	if m.Markdown != nil {
+		return m.Markdown.Text
+	}
+	if m.Text != nil {
+		return m.Text.Content
+	}
+	return ""
+}
+
+// Dialect is DingTalk's markdown ("markdown类型" in
+// https://open.dingtalk.com/document/orgapp/custom-robot-access and message types,
+// https://open.dingtalk.com/document/orgapp/message-types-and-data-format): headings,
+// quotes, **bold**, *italic*, [links](url), ![images](url), lists, and in practice
+// <font> tags; there is no inline code, no escape syntax is documented, and a single
+// newline does not break a line, so lines are separated by blank lines. Active holds
+// every character that starts or ends such markup mid-line (emphasis, links, images,
+// tags, entities, backslash escapes, strike-through and tables as some renderers read
+// them); user text never starts a line here, so "#", ">" and "-" are inert.
+var Dialect = md.Dialect{Break: "\n\n", Active: "*_`~[]<>&\\|"}
+
+// Render builds the message for n, cut to size with "…and N more". It is markdown when
+// every piece of text the notice shows is inert in Dialect, and otherwise the same
+// layout as a text message, so that a CloudFront "/*" path, an Aliyun regex refresh or a
+// label with "[x](http://…)" or "<font>" shows as itself rather than as emphasis, a
+// link or colour.
 func Render(n notify.Notice, lang string) Message {
 	d := msgtext.Build(n, msgtext.For(lang))
-	text, _ := md.Fit(d, Dialect, MaxMarkdownBytes, nil)
-	return Message{MsgType: "markdown", Markdown: Markdown{Title: msgtext.Truncate(d.Title, MaxTitleRunes), Text: text}}
+	if md.Inert(d, Dialect) {
+		text, _ := md.Fit(d, Dialect, MaxMarkdownBytes, nil)
+		return Message{MsgType: "markdown", Markdown: &Markdown{Title: msgtext.Truncate(d.Title, MaxTitleRunes), Text: text}}
+	}
+	text, _ := md.Fit(d, md.PlainText, MaxTextBytes, nil)
+	return Message{MsgType: "text", Text: &Text{Content: text}}
 }
 
 // Sign returns the sign parameter for a timestamp in milliseconds: base64 of

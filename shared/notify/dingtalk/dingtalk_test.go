@@ -75,14 +75,15 @@ func TestErrcodes(t *testing.T) {
 }
 
 // A watch with 500 failed objects: the message fits DingTalk's 20,000 bytes and the
-// listed plus announced failures add up to 500.
+// listed plus announced failures add up to 500. Its paths and reasons carry "<&>", so
+// it goes out as text.
 func TestSizeLimit(t *testing.T) {
 	for _, lang := range []string{"en", "zh"} {
 		m := dingtalk.Render(notifytest.ManyFailures(50, 450), lang)
-		if len(m.Markdown.Text) > dingtalk.MaxMarkdownBytes {
-			t.Errorf("%s: %d bytes, limit %d", lang, len(m.Markdown.Text), dingtalk.MaxMarkdownBytes)
+		if m.MsgType != "text" || len(m.Body()) > dingtalk.MaxTextBytes {
+			t.Errorf("%s: %s of %d bytes, want text of at most %d", lang, m.MsgType, len(m.Body()), dingtalk.MaxTextBytes)
 		}
-		shown, more := notifytest.Listed(m.Markdown.Text)
+		shown, more := notifytest.Listed(m.Body())
 		if shown == 0 || shown+more != 500 {
 			t.Errorf("%s: %d listed + %d announced = %d, want 500", lang, shown, more, shown+more)
 		}
@@ -91,9 +92,12 @@ func TestSizeLimit(t *testing.T) {
 
 func TestChinese(t *testing.T) {
 	m := dingtalk.Render(notifytest.Notice(notify.WatchFinished), "zh")
-	for _, want := range []string{"已结束，有失败", "服务商", "失败（3）", notifytest.FixturePath} {
-		if !strings.Contains(m.Markdown.Text, want) {
-			t.Errorf("zh message lacks %q:\n%s", want, m.Markdown.Text)
+	if m.MsgType != "markdown" {
+		t.Errorf("a notice of plain words went out as %s", m.MsgType)
+	}
+	for _, want := range []string{"已结束，有失败", "**服务商**", "失败（3）", notifytest.FixturePath} {
+		if !strings.Contains(m.Body(), want) {
+			t.Errorf("zh message lacks %q:\n%s", want, m.Body())
 		}
 	}
 }
@@ -106,5 +110,21 @@ func TestRedirectIsPermanent(t *testing.T) {
 	_, err := newChannel(t, srv.URL, secret).Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
 	if !notify.IsPermanent(err) {
 		t.Fatalf("err = %v, want permanent", err)
+	}
+}
+
+// A CloudFront wildcard, an Aliyun regex refresh or a label with a link or a font tag
+// sends a text message holding them as they are; a notice of plain words is markdown.
+func TestMarkupGoesOutAsText(t *testing.T) {
+	for _, path := range []string{"/*", `https://example.com/img/.*\.jpg$`, "[x](http://evil.example/)", "<font color=red>x</font>", "a_b_c"} {
+		n := notifytest.Notice(notify.TaskFailed)
+		n.Failures[0].Path = path
+		m := dingtalk.Render(n, "en")
+		if m.MsgType != "text" || m.Markdown != nil || !strings.Contains(m.Body(), " "+path+" — ") {
+			t.Errorf("path %q: %s %q, want a text message with the path as it is", path, m.MsgType, m.Body())
+		}
+	}
+	if m := dingtalk.Render(notifytest.Notice(notify.TaskFailed), "en"); m.MsgType != "markdown" || m.Text != nil {
+		t.Errorf("plain notice: %s", m.MsgType)
 	}
 }

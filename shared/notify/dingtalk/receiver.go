@@ -70,11 +70,21 @@ func (s *service) Accept(r *http.Request, body []byte) (string, int, any) {
 		}
 	}
 	var m Message
-	if json.Unmarshal(body, &m) != nil || m.MsgType != "markdown" || m.Markdown.Text == "" || m.Markdown.Title == "" {
+	if json.Unmarshal(body, &m) != nil {
 		return "", http.StatusOK, answer{40035, "缺少参数 json"}
 	}
-	if len(m.Markdown.Text) > MaxMarkdownBytes {
-		return "", http.StatusOK, answer{codeTooLong, "message too long"}
+	switch {
+	case m.MsgType == "markdown" && m.Markdown != nil && m.Markdown.Text != "" && m.Markdown.Title != "":
+		if len(m.Markdown.Text) > MaxMarkdownBytes {
+			return "", http.StatusOK, answer{codeTooLong, "message too long"}
+		}
+		// No code spans, no entities: what DingTalk documents.
+		return md.Reader{}.Visible(m.Markdown.Text), 0, nil
+	case m.MsgType == "text" && m.Text != nil && m.Text.Content != "":
+		if len(m.Text.Content) > MaxTextBytes {
+			return "", http.StatusOK, answer{codeTooLong, "message too long"}
+		}
+		return m.Text.Content, 0, nil
 	}
-	return md.Plain(m.Markdown.Text), 0, nil
+	return "", http.StatusOK, answer{40035, "缺少参数 json"}
 }

@@ -105,7 +105,9 @@ type Message struct {
 	Card      Card   `json:"card"`
 }
 
-// Card is a message card with one markdown element.
+// Card is a message card: the title in the header, cdnwatch's own words in markdown
+// elements, and every list of user text (ids, paths, reasons) and the footer in
+// plain_text.
 type Card struct {
 	Config   CardConfig `json:"config"`
 	Header   Header     `json:"header"`
@@ -117,22 +119,25 @@ type CardConfig struct {
 	WideScreenMode bool `json:"wide_screen_mode"`
 }
 
-// Header is the card's coloured title bar.
+// Header is the card's coloured title bar; its title is plain_text.
 type Header struct {
 	Title    Text   `json:"title"`
 	Template string `json:"template"`
 }
 
-// Text is a plain_text object.
+// Text is a text object: "plain_text" shows its content as it is, "lark_md" reads
+// markdown.
 type Text struct {
 	Tag     string `json:"tag"`
 	Content string `json:"content"`
 }
 
-// Element is a card element; cdnwatch uses one "markdown" element.
+// Element is a card element: "markdown" (Content), "div" (Text) or "note" (Elements).
 type Element struct {
-	Tag     string `json:"tag"`
-	Content string `json:"content"`
+	Tag      string `json:"tag"`
+	Content  string `json:"content,omitempty"`
+	Text     *Text  `json:"text,omitempty"`
+	Elements []Text `json:"elements,omitempty"`
 }
 
 var template = map[msgtext.Level]string{
@@ -141,35 +146,67 @@ var template = map[msgtext.Level]string{
 
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// Dialect is the card markdown element: the title is in the card header, not the text;
-// '<' and '>' must be entities (they start tags such as <at> and <font>).
+// Dialect is the card's markdown element
+// (https://open.feishu.cn/document/common-capabilities/message-card/message-cards-content/using-markdown-tags):
+// '<' and '>' must be entities, since they start tags such as <at> and <font>. It
+// renders only cdnwatch's own words (field names and values, the progress bar, notes,
+// list titles); the title is in the header.
 var Dialect = md.Dialect{
 	Break:  "\n",
 	Title:  func(msgtext.Doc) string { return "" },
 	Escape: escaper.Replace,
 	Code:   func(s string) string { return "`" + escaper.Replace(strings.ReplaceAll(s, "`", "'")) + "`" },
-	Muted:  func(s string) string { return "<font color='grey'>" + s + "</font>" },
 }
 
 // Render builds the unsigned message for n, cut so that the encoded body (with room for
 // the signature fields) stays within MaxBodyBytes.
+//
+// Feishu's card markdown documents no complete escape (only some characters have
+// entity forms), so user text never goes into markdown: the title sits in the header's
+// plain_text, each list's lines in a div's plain_text, the footer in a note's
+// plain_text. plain_text shows its content as it is: no emphasis, links, <at> mentions
+// or <font> colours (card text objects,
+// https://open.feishu.cn/document/common-capabilities/message-card/message-cards-content/embedded-non-interactive-elements/text).
 func Render(n notify.Notice, lang string) Message {
 	d := msgtext.Build(n, msgtext.For(lang))
-	msg := func(content string) Message {
-		return Message{MsgType: "interactive", Card: Card{
-			Config:   CardConfig{WideScreenMode: true},
-			Header:   Header{Title: Text{Tag: "plain_text", Content: d.Title}, Template: template[d.Level]},
-			Elements: []Element{{Tag: "markdown", Content: content}},
-		}}
+	msg := func(d msgtext.Doc) Message {
+		return Message{MsgType: "interactive", Card: card(d)}
 	}
 	// timestamp (10 digits) and sign (44 chars of base64) with their keys and quotes.
 	const signRoom = 80
-	size := func(content string) int {
-		b, _ := json.Marshal(msg(content))
-		return len(b) + signRoom
+	fits := func(d msgtext.Doc) bool {
+		b, _ := json.Marshal(msg(d))
+		return len(b)+signRoom <= MaxBodyBytes
 	}
-	content, _ := md.Fit(d, Dialect, MaxBodyBytes, size)
-	return msg(content)
+	// The doc without items is a title of at most msgtext.MaxSubject runes, a few
+	// fields and a footer: far below the limit, so Fit always finds a size that fits.
+	return msg(msgtext.Fit(d, fits))
+}
+
+func card(d msgtext.Doc) Card {
+	head := d
+	head.Lists, head.Footer = nil, nil
+	els := []Element{{Tag: "markdown", Content: strings.TrimSpace(fieldsOnly(md.Render(head, Dialect)))}}
+	for _, l := range d.Lists {
+		els = append(els, Element{Tag: "markdown", Content: "**" + escaper.Replace(l.Title) + "**"})
+		if lines := md.ListLines(l, d.More, md.PlainText); len(lines) > 0 {
+			els = append(els, Element{Tag: "div", Text: &Text{Tag: "plain_text", Content: strings.Join(lines, "\n")}})
+		}
+	}
+	els = append(els, Element{Tag: "note", Elements: []Text{{Tag: "plain_text", Content: strings.Join(d.Footer, " · ")}}})
+	return Card{
+		Config:   CardConfig{WideScreenMode: true},
+		Header:   Header{Title: Text{Tag: "plain_text", Content: d.Title}, Template: template[d.Level]},
+		Elements: els,
+	}
+}
+
+// fieldsOnly drops the footer line md.Render ends with (the card has a note for it).
+func fieldsOnly(s string) string {
+	if i := strings.LastIndex(s, "\n\n> "); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // Sign returns the sign field for a timestamp in seconds: base64 of HMAC-SHA256 keyed

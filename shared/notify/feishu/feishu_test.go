@@ -95,13 +95,21 @@ func TestSizeLimit(t *testing.T) {
 		if len(b) > feishu.MaxBodyBytes {
 			t.Errorf("%s: body of %d bytes, limit %d", lang, len(b), feishu.MaxBodyBytes)
 		}
-		content := m.Card.Elements[0].Content
+		var content string
+		for _, e := range m.Card.Elements {
+			switch {
+			case e.Tag == "div" && e.Text != nil && e.Text.Tag == "plain_text":
+				content += "\n" + e.Text.Content
+			case e.Tag == "markdown" && strings.Contains(e.Content, "<&>"):
+				t.Errorf("%s: user text in card markdown: %s", lang, e.Content)
+			}
+		}
 		shown, more := notifytest.Listed(content)
 		if shown == 0 || shown+more != 500 {
 			t.Errorf("%s: %d listed + %d announced = %d, want 500", lang, shown, more, shown+more)
 		}
-		if strings.Contains(content, "<&>") {
-			t.Errorf("%s: '<' and '>' are not escaped in card markdown", lang)
+		if !strings.Contains(content, "origin timed out & answered <504>") {
+			t.Errorf("%s: the reasons do not show as they are in plain_text:\n%.500s", lang, content)
 		}
 	}
 }
@@ -111,8 +119,12 @@ func TestChinese(t *testing.T) {
 	if m.Card.Header.Title.Content != "❌ 多个任务失败 — "+notifytest.FixtureLabel || m.Card.Header.Template != "red" {
 		t.Errorf("header = %+v", m.Card.Header)
 	}
-	if c := m.Card.Elements[0].Content; !strings.Contains(c, "失败（2）") {
-		t.Errorf("zh card lacks the list title:\n%s", c)
+	if c := m.Card.Elements[1].Content; m.Card.Elements[1].Tag != "markdown" || c != "**失败（2）**" {
+		t.Errorf("zh card's second element is not the list title: %+v", m.Card.Elements[1])
+	}
+	if e := m.Card.Elements[2]; e.Tag != "div" || e.Text == nil || e.Text.Tag != "plain_text" ||
+		!strings.Contains(e.Text.Content, notifytest.FixturePath+" — "+notifytest.FixtureReason) {
+		t.Errorf("zh card's failures are not plain_text: %+v", e)
 	}
 }
 
@@ -120,5 +132,41 @@ func httpHandler(body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(body))
+	}
+}
+
+// User text never reaches the card's markdown: a label with an <at> mention stays in the
+// header's plain_text, a path with emphasis in a div's plain_text, a hostile watch id in
+// the note's plain_text.
+func TestUserTextInPlainText(t *testing.T) {
+	n := notifytest.Notice(notify.TaskFailed)
+	n.Label = `<at id=all></at>`
+	n.WatchID = "**w**"
+	n.Failures[0].Path = "/a*b*c [x](http://evil.example/)"
+	m := feishu.Render(n, "en")
+	if m.Card.Header.Title.Tag != "plain_text" || !strings.HasSuffix(m.Card.Header.Title.Content, " — <at id=all></at>") {
+		t.Errorf("header %+v", m.Card.Header.Title)
+	}
+	var plain string
+	for _, e := range m.Card.Elements {
+		switch e.Tag {
+		case "markdown":
+			for _, bad := range []string{"<at", "a*b*c", "evil", "**w**"} {
+				if strings.Contains(e.Content, bad) {
+					t.Errorf("user text %q in markdown: %s", bad, e.Content)
+				}
+			}
+		case "div":
+			plain += e.Text.Tag + ":" + e.Text.Content + "\n"
+		case "note":
+			for _, x := range e.Elements {
+				plain += x.Tag + ":" + x.Content + "\n"
+			}
+		}
+	}
+	for _, want := range []string{"plain_text:- 16520011 /a*b*c [x](http://evil.example/) — ", "plain_text:watch **w** · "} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("plain_text elements lack %q:\n%s", want, plain)
+		}
 	}
 }

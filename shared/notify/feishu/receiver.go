@@ -24,6 +24,17 @@ func NewReceiver(w io.Writer, hook, secret string) *Receiver {
 	return &Receiver{fakerobot.New(&service{hook: hook, secret: secret, now: time.Now}, w)}
 }
 
+// mdReader is how a card's markdown reads: code spans and HTML entities.
+var mdReader = md.Reader{CodeSpans: true, Entities: true}
+
+// text is what a text object shows: plain_text as it is, lark_md as markdown.
+func text(t Text) string {
+	if t.Tag == "lark_md" {
+		return mdReader.Visible(t.Content)
+	}
+	return t.Content
+}
+
 type service struct {
 	hook, secret string
 	now          func() time.Time
@@ -73,9 +84,23 @@ func (s *service) Accept(r *http.Request, body []byte) (string, int, any) {
 		}
 	}
 	var sb strings.Builder
-	sb.WriteString(m.Card.Header.Title.Content)
+	sb.WriteString(text(m.Card.Header.Title))
 	for _, e := range m.Card.Elements {
-		sb.WriteString("\n" + md.Plain(e.Content))
+		switch e.Tag {
+		case "markdown":
+			sb.WriteString("\n" + mdReader.Visible(e.Content))
+		case "div":
+			if e.Text == nil {
+				return "", http.StatusBadRequest, fail(codeBadRequest, "Bad Request: div without text")
+			}
+			sb.WriteString("\n" + text(*e.Text))
+		case "note":
+			for _, t := range e.Elements {
+				sb.WriteString("\n" + text(t))
+			}
+		default:
+			return "", http.StatusBadRequest, fail(codeBadRequest, "Bad Request: unknown element "+e.Tag)
+		}
 	}
 	return sb.String(), 0, nil
 }

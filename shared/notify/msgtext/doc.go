@@ -186,11 +186,11 @@ func Status(n notify.Notice, tx *Texts) string {
 func Subject(n notify.Notice, tx *Texts) string {
 	switch {
 	case n.Label != "":
-		return n.Label
+		return Clean(n.Label)
 	case n.Kind == notify.SweepDigest:
-		return n.Provider
+		return Clean(n.Provider)
 	default:
-		return fmt.Sprintf(tx.WatchRef, n.WatchID)
+		return fmt.Sprintf(tx.WatchRef, Clean(n.WatchID))
 	}
 }
 
@@ -219,7 +219,7 @@ func (b builder) level() Level {
 
 func (b builder) fields() []Field {
 	n, tx := b.n, b.tx
-	fs := []Field{{tx.Provider, n.Provider}}
+	fs := []Field{{tx.Provider, Clean(n.Provider)}}
 	if n.Kind == notify.SweepDigest {
 		return append(fs, Field{tx.Window, Window(n.WindowFrom, n.WindowTo)}, Field{tx.Tasks, DigestCounts(n, tx)})
 	}
@@ -295,7 +295,7 @@ func (b builder) failureList(titleFormat string, fs []notify.Failure, omitted in
 	for _, f := range shown {
 		it := Item{ID: Truncate(f.TaskID, MaxID), Path: Truncate(f.Path, MaxPath)}
 		if f.Type != "" && f.Type != "file" {
-			it.Type = f.Type
+			it.Type = Truncate(f.Type, MaxID)
 		}
 		reason := f.Reason
 		if reason == "" && b.n.Kind != notify.SweepDigest {
@@ -349,7 +349,7 @@ func Summary(n notify.Notice, tx *Texts, title string) string {
 		}
 	}
 	if n.Provider != "" {
-		s += " · " + n.Provider
+		s += " · " + Clean(n.Provider)
 	}
 	return s
 }
@@ -384,13 +384,57 @@ func Bar(pct float64) (bar, percent string) {
 	return bar, percent
 }
 
-// Truncate cuts s to at most n runes, marking the cut with "…".
+// Truncate makes s safe to show (Clean) and cuts it to at most n runes, marking the cut
+// with "…". Every piece of user text a notice shows (labels, paths, reasons, ids) goes
+// through it.
 func Truncate(s string, n int) string {
+	s = Clean(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// Clean returns s as text that shows as what it is on one line: each byte that is not
+// UTF-8 becomes U+FFFD (as encoding/json does), control characters become their visible
+// Control Pictures (a newline "␊", a tab "␉"), so that a path cannot start a line of its
+// own and pose as a list item or a heading; line and paragraph separators become "␤";
+// the invisible bidirectional controls, which could reorder what a reader sees, and
+// the C1 controls become U+FFFD.
+func Clean(s string) string {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			r = utf8.RuneError
+		case r < 0x20:
+			r = 0x2400 + r
+		case r == 0x7f:
+			r = 0x2421
+		case r >= 0x80 && r <= 0x9f:
+			r = utf8.RuneError
+		case r == 0x2028 || r == 0x2029:
+			r = 0x2424
+		case r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			r = utf8.RuneError
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
 }
 
 // TruncateBytes cuts s to at most n bytes of UTF-8 without splitting a character,

@@ -70,3 +70,23 @@ func TestChineseIsComplete(t *testing.T) {
 		t.Errorf("zh title = %q", got)
 	}
 }
+
+// Clean keeps text on one line and visible: controls become Control Pictures, bytes
+// that are not UTF-8 and bidirectional controls U+FFFD, one per byte as encoding/json
+// does; plain text is returned as it is.
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://x/a_b*c.js":      "https://x/a_b*c.js",
+		"a\nb\r\n\tc\x00\x7f":     "a␊b␍␊␉c␀␡",
+		"bad\xff\xfe!":            "bad\ufffd\ufffd!",
+		"\u202eevil\u2066 \u2028": "\ufffdevil\ufffd ␤",
+		"中文 ✅":                    "中文 ✅",
+	} {
+		if got := msgtext.Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := msgtext.Truncate("a\nb", 10); got != "a␊b" {
+		t.Errorf("Truncate does not clean: %q", got)
+	}
+}

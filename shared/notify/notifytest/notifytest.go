@@ -52,6 +52,9 @@ type Harness struct {
 	// watch notice makes; 0 means 1. The Slack bot makes 2: it posts its live message,
 	// then the notice as a reply in its thread.
 	RequestsPerSend int
+	// Verbatim says why user text reaches the receiver byte for byte (a JSON body)
+	// instead of shown on one line as msgtext.Clean shows it; "" for chat channels.
+	Verbatim string
 }
 
 // Run runs the conformance suite against h.
@@ -71,6 +74,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Permanent", func(t *testing.T) { testPermanent(t, h) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, h) })
 	t.Run("ManyFailures", func(t *testing.T) { testManyFailures(t, h) })
+	t.Run("Hostile", func(t *testing.T) { testHostile(t, h) })
 }
 
 // env is one sub-test's world: a receiver behind an HTTP server, the channel under test,

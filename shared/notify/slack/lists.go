@@ -11,27 +11,115 @@ import (
 )
 
 // list is one titled list in a message (failures, pending ids, running tasks). lines
-// are mrkdwn; extra counts the items that have no line (cut here or upstream).
+// are mrkdwn, or plain text when plain; extra counts the items that have no line (cut
+// here or upstream).
 type list struct {
 	title string
 	lines []string
 	extra int
+	plain bool
 }
 
 func (r renderer) lists() []list {
 	var ls []list
 	for _, ml := range msgtext.Lists(r.n, r.tx) {
-		l := list{title: ml.Title, extra: ml.Extra}
-		if ml.IDs {
+		l := list{title: ml.Title, extra: ml.Extra, plain: !inertList(ml)}
+		switch {
+		case ml.IDs && l.plain:
+			l.lines = plainIDLines(ml.Items)
+		case ml.IDs:
 			l.lines = idLines(ml.Items)
-		} else {
+		default:
 			for _, it := range ml.Items {
-				l.lines = append(l.lines, itemLine(it))
+				if l.plain {
+					l.lines = append(l.lines, plainItemLine(it))
+				} else {
+					l.lines = append(l.lines, itemLine(it))
+				}
 			}
 		}
 		ls = append(ls, l)
 	}
 	return ls
+}
+
+// Slack's mrkdwn (https://api.slack.com/reference/surfaces/formatting) has escapes for
+// &, < and > only (esc); *bold*, _italic_, ~strike~, `code` and :emoji: cannot be
+// escaped. Inside a code span they are inert, but a backtick cannot be put in one. So a
+// list goes out as mrkdwn, ids and paths in code spans, only when its text is inert
+// there; otherwise as plain_text, which shows its content as it is (no formatting, no
+// mentions, no links, and with emoji off no :emoji:).
+
+// inertCode: s shows as itself in a code span (after esc).
+func inertCode(s string) bool { return !strings.Contains(s, "`") }
+
+// inertText: s shows as itself in mrkdwn outside a code span (after esc): no emphasis
+// or code marker, and no emoji shortcode (":name:").
+func inertText(s string) bool {
+	if strings.ContainsAny(s, "*_~`") {
+		return false
+	}
+	for i := strings.IndexByte(s, ':'); i >= 0; {
+		j := i + 1
+		for j < len(s) && isShortcodeByte(s[j]) {
+			j++
+		}
+		if j < len(s) && s[j] == ':' && j > i+1 {
+			return false
+		}
+		k := strings.IndexByte(s[j:], ':')
+		if k < 0 {
+			break
+		}
+		i = j + k
+	}
+	return true
+}
+
+func isShortcodeByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_+'-", c) >= 0
+}
+
+func inertList(l msgtext.List) bool {
+	if !inertText(l.Title) {
+		return false
+	}
+	for _, it := range l.Items {
+		if !inertCode(it.ID) || !inertCode(it.Path) || !inertText(it.Type) || !inertText(it.Reason) || !inertText(it.Flag) {
+			return false
+		}
+	}
+	return true
+}
+
+// plainItemLine is itemLine for plain_text: "• id path (type) — reason".
+func plainItemLine(it msgtext.Item) string {
+	line := "• " + it.ID
+	if it.Path != "" {
+		line += " " + it.Path
+	}
+	if it.Type != "" {
+		line += " (" + it.Type + ")"
+	}
+	if it.Reason != "" {
+		line += " — " + it.Reason
+	}
+	if it.Flag != "" {
+		line += " (" + it.Flag + ")"
+	}
+	return line
+}
+
+func plainIDLines(items []msgtext.Item) []string {
+	var lines []string
+	for i := 0; i < len(items); i += msgtext.IDsPerLine {
+		var ids []string
+		for _, it := range items[i:min(i+msgtext.IDsPerLine, len(items))] {
+			ids = append(ids, it.ID)
+		}
+		lines = append(lines, strings.Join(ids, ", "))
+	}
+	return lines
 }
 
 // itemLine shows a failure or running task as "• `id` `path` _(type)_ — reason".
@@ -73,16 +161,19 @@ func pack(l list, budget int, tx *texts) []slackapi.Block {
 		return nil
 	}
 	limit := MaxSectionText - moreReserve
+	text, cut, cur := mrkdwn, truncMrkdwn, "*"+esc(l.title)+"*"
+	if l.plain {
+		text, cut, cur = plain, truncate, l.title
+	}
 	var blocks []slackapi.Block
-	cur := "*" + esc(l.title) + "*"
 	shown := 0
 	for _, line := range l.lines {
-		line = truncMrkdwn(line, limit)
+		line = cut(line, limit)
 		if runes(cur)+1+runes(line) > limit {
 			if len(blocks)+1 >= budget {
 				break
 			}
-			blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(cur), nil, nil))
+			blocks = append(blocks, slackapi.NewSectionBlock(text(cur), nil, nil))
 			cur = line
 		} else {
 			cur += "\n" + line
@@ -90,9 +181,13 @@ func pack(l list, budget int, tx *texts) []slackapi.Block {
 		shown++
 	}
 	if more := len(l.lines) - shown + l.extra; more > 0 {
-		cur += "\n_" + esc(fmt.Sprintf(tx.More, more)) + "_"
+		if l.plain {
+			cur += "\n" + fmt.Sprintf(tx.More, more)
+		} else {
+			cur += "\n_" + esc(fmt.Sprintf(tx.More, more)) + "_"
+		}
 	}
-	return append(blocks, slackapi.NewSectionBlock(mrkdwn(cur), nil, nil))
+	return append(blocks, slackapi.NewSectionBlock(text(cur), nil, nil))
 }
 
 func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -3,6 +3,7 @@ package slack
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -52,14 +53,14 @@ func textLines(msg slackapi.WebhookMessage) []string {
 		switch b := b.(type) {
 		case *slackapi.HeaderBlock:
 			if b.Text != nil {
-				lines = append(lines, b.Text.Text)
+				lines = append(lines, shown(b.Text))
 			}
 		case *slackapi.SectionBlock:
 			if i > 0 {
 				lines = append(lines, "")
 			}
 			if b.Text != nil {
-				lines = append(lines, plainText(b.Text.Text))
+				lines = append(lines, shown(b.Text))
 			}
 			lines = append(lines, fieldRows(b.Fields)...)
 		case *slackapi.ContextBlock:
@@ -71,7 +72,7 @@ func textLines(msg slackapi.WebhookMessage) []string {
 			var parts []string
 			for _, e := range b.ContextElements.Elements {
 				if t, ok := e.(*slackapi.TextBlockObject); ok {
-					parts = append(parts, plainText(t.Text))
+					parts = append(parts, shown(t))
 				}
 			}
 			lines = append(lines, strings.Join(parts, "  "))
@@ -91,7 +92,7 @@ func fieldRows(fields []*slackapi.TextBlockObject) []string {
 		if f == nil {
 			continue
 		}
-		title, value, _ := strings.Cut(plainText(f.Text), "\n")
+		title, value, _ := strings.Cut(shown(f), "\n")
 		rows = append(rows, row{title, value})
 		width = max(width, runes(title))
 	}
@@ -104,18 +105,67 @@ func fieldRows(fields []*slackapi.TextBlockObject) []string {
 	return out
 }
 
-// emphasis matches *bold* and _italic_ spans that start and end at word boundaries, so
-// a '*' or '_' inside a path is left alone.
-var emphasis = regexp.MustCompile(`(^|[\s(])[*_]([^*_\n]+)[*_]($|[\s),.:;])`)
+// shown is what Slack shows for a text object: plain_text as it is (emoji shortcodes
+// turned into emoji when emoji is on), mrkdwn read as mrkdwn.
+func shown(t *slackapi.TextBlockObject) string {
+	if t.Type == slackapi.PlainTextType {
+		if t.Emoji != nil && *t.Emoji {
+			return rx().emoji.ReplaceAllString(t.Text, "◌")
+		}
+		return t.Text
+	}
+	return plainText(t.Text)
+}
+
+// printRE holds the patterns that read mrkdwn back, compiled on first use: only the
+// receiver, the demo and tests print messages, and sending should not pay for them at
+// start.
+type printRE struct{ emphasis, codeSpan, control, emoji *regexp.Regexp }
+
+var rx = sync.OnceValue(func() *printRE {
+	return &printRE{
+		// *bold*, _italic_ and ~strike~ spans that start and end at word boundaries, as
+		// Slack reads them.
+		emphasis: regexp.MustCompile(`(^|[\s(])[*_~]([^*_~\n]+)[*_~]($|[\s),.:;!?])`),
+		codeSpan: regexp.MustCompile("`[^`]*`"),
+		// <!channel>, <!here>, <@U…>, <#C…>, <url|text>, <url>: mentions and links.
+		control: regexp.MustCompile(`<([!@#]?)([^>|]*)(?:\|([^>]*))?>`),
+		emoji:   regexp.MustCompile(`:[A-Za-z0-9_+'-]+:`),
+	}
+})
 
 var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
-// plainText turns our mrkdwn into what a reader sees: no markers, no entities.
+// plainText turns mrkdwn into what a reader sees: code spans as they are, elsewhere no
+// emphasis markers, mentions and links as Slack shows them ("@channel", the link's
+// text), emoji shortcodes as an emoji ("◌"), and entities decoded.
 func plainText(s string) string {
+	var sb strings.Builder
+	last := 0
+	for _, m := range rx().codeSpan.FindAllStringIndex(s, -1) {
+		sb.WriteString(mrkdwnText(s[last:m[0]]))
+		sb.WriteString(unescaper.Replace(s[m[0]+1 : m[1]-1]))
+		last = m[1]
+	}
+	sb.WriteString(mrkdwnText(s[last:]))
+	return sb.String()
+}
+
+func mrkdwnText(s string) string {
 	// Twice: a match consumes the space a following span would start at.
-	s = emphasis.ReplaceAllString(s, "$1$2$3")
-	s = emphasis.ReplaceAllString(s, "$1$2$3")
-	s = strings.ReplaceAll(s, "`", "")
+	s = rx().emphasis.ReplaceAllString(s, "$1$2$3")
+	s = rx().emphasis.ReplaceAllString(s, "$1$2$3")
+	s = rx().control.ReplaceAllStringFunc(s, func(m string) string {
+		g := rx().control.FindStringSubmatch(m)
+		switch {
+		case g[1] != "":
+			return "@" + g[2]
+		case g[3] != "":
+			return g[3]
+		}
+		return g[2]
+	})
+	s = rx().emoji.ReplaceAllString(s, "◌")
 	return unescaper.Replace(s)
 }
 

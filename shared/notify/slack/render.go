@@ -104,7 +104,15 @@ func (r renderer) fields() []*slackapi.TextBlockObject {
 	return fs
 }
 
+// footer: the watch and notice ids in code spans, or all plain_text when an id would
+// not show as itself there.
 func (r renderer) footer() slackapi.Block {
+	ids := msgtext.Footer(r.n, r.tx, nil)
+	for _, p := range ids {
+		if !inertCode(p) {
+			return slackapi.NewContextBlock("", plain(truncate(strings.Join(ids, " · "), MaxContextText)))
+		}
+	}
 	parts := msgtext.Footer(r.n, r.tx, code)
 	return slackapi.NewContextBlock("", mrkdwn(truncMrkdwn(strings.Join(parts, " · "), MaxContextText)))
 }
@@ -121,10 +129,14 @@ func progressBar(pct float64) string {
 	return "`" + bar + "` *" + percent + "*"
 }
 
+// plain is a plain_text object with emoji off, so a ":fire:" in a label stays as typed.
 func plain(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, true, false)
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, false, false)
 }
 
+// mrkdwn is a mrkdwn object with verbatim on: without it Slack links bare URLs and
+// channel names and parses some mentions on its own
+// (https://api.slack.com/reference/block-kit/composition-objects#text).
 func mrkdwn(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false)
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, true)
 }

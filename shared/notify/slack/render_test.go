@@ -181,3 +181,34 @@ func TestRenderCloudFront(t *testing.T) {
 		t.Errorf("a provider without a failed state should not count failures:\n%s", text)
 	}
 }
+
+// A list whose text is inert in mrkdwn keeps code spans, in a verbatim mrkdwn object;
+// one with a reason Slack would format ("*x*", ":fire:", a backtick) goes out as
+// plain_text with emoji off, showing the text as it is.
+func TestRenderFallsBackToPlainText(t *testing.T) {
+	section := func(msg slackapi.WebhookMessage, want string) *slackapi.TextBlockObject {
+		for _, b := range msg.Blocks.BlockSet {
+			if s, ok := b.(*slackapi.SectionBlock); ok && s.Text != nil && strings.Contains(s.Text.Text, want) {
+				return s.Text
+			}
+		}
+		t.Fatalf("no section holds %q", want)
+		return nil
+	}
+	n := notifytest.Notice(notify.TaskFailed)
+	got := section(slack.Render(n), "16520011")
+	if got.Type != slackapi.MarkdownType || !got.Verbatim || !strings.Contains(got.Text, "`"+notifytest.FixturePath+"`") {
+		t.Errorf("inert list: %+v, want verbatim mrkdwn with the path in a code span", got)
+	}
+	n.Failures[0].Reason = "refused: https://origin.example:8080/ answered 502"
+	if got := section(slack.Render(n), "16520011"); got.Type != slackapi.MarkdownType {
+		t.Errorf("a reason with colons but no shortcode went out as %s", got.Type)
+	}
+	for _, reason := range []string{"a *bold* claim", "it is :fire:", "use `curl`", "~gone~", "x:+1:y"} {
+		n.Failures[0].Reason = reason
+		got := section(slack.Render(n), "16520011")
+		if got.Type != slackapi.PlainTextType || got.Emoji == nil || *got.Emoji || !strings.Contains(got.Text, "— "+reason) {
+			t.Errorf("reason %q: %+v, want plain_text, emoji off, the reason as it is", reason, got)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,12 +29,42 @@ var (
 
 type receiver struct{ *webhook.Receiver }
 
+// Received reads each body as a receiving program does: every string in the JSON,
+// decoded, one a line, and every number.
 func (r receiver) Received() []notifytest.Message {
 	var out []notifytest.Message
 	for _, d := range r.Deliveries() {
-		out = append(out, notifytest.Message{Text: string(d.Raw), NoticeID: d.ID})
+		var v any
+		if err := json.Unmarshal(d.Raw, &v); err != nil {
+			v = "the receiver accepted a body that is not JSON: " + err.Error()
+		}
+		var sb strings.Builder
+		jsonText(&sb, v)
+		out = append(out, notifytest.Message{Text: sb.String(), NoticeID: d.ID})
 	}
 	return out
+}
+
+func jsonText(sb *strings.Builder, v any) {
+	switch v := v.(type) {
+	case string:
+		sb.WriteString(v + "\n")
+	case float64:
+		sb.WriteString(strconv.FormatFloat(v, 'f', -1, 64) + "\n")
+	case []any:
+		for _, e := range v {
+			jsonText(sb, e)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			jsonText(sb, v[k])
+		}
+	}
 }
 
 func newReceiver(t *testing.T, secret string) *webhook.Receiver {
@@ -51,6 +83,7 @@ func TestConformance(t *testing.T) {
 		New:      func(t *testing.T, base string) notify.Channel { return newChannel(t, base+hookPath, secret) },
 		Receiver: func(t *testing.T) notifytest.Receiver { return receiver{newReceiver(t, secret)} },
 		Secrets:  []string{secret, strings.TrimPrefix(secret, webhook.SecretPrefix), hookToken},
+		Verbatim: "a JSON body carries every string as it is",
 	})
 }
 

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 
 	"cdnwatch/shared/notify/internal/fakerobot"
 	"cdnwatch/shared/notify/internal/md"
@@ -20,6 +22,12 @@ func NewReceiver(w io.Writer, key string) *Receiver {
 }
 
 type service struct{ key string }
+
+// textMention is compiled on first use: only the receiver needs it.
+var textMention = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<@([^>]*)>`) })
+
+// visible drops the WORD JOINER, which a reader does not see.
+func visible(s string) string { return strings.ReplaceAll(s, "\u2060", "") }
 
 type answer struct {
 	ErrCode int    `json:"errcode"`
@@ -49,14 +57,27 @@ func (s *service) Accept(r *http.Request, body []byte) (string, int, any) {
 		return "", http.StatusOK, answer{codeBadWebhook, "invalid webhook url"}
 	}
 	var m Message
-	if json.Unmarshal(body, &m) != nil || m.MsgType != "markdown" {
+	if json.Unmarshal(body, &m) != nil {
 		return "", http.StatusOK, answer{40008, "invalid message type"}
 	}
-	if strings.TrimSpace(m.Markdown.Content) == "" {
-		return "", http.StatusOK, answer{44004, "empty content"}
+	switch {
+	case m.MsgType == "markdown" && m.Markdown != nil:
+		if strings.TrimSpace(m.Markdown.Content) == "" {
+			return "", http.StatusOK, answer{44004, "empty content"}
+		}
+		if len(m.Markdown.Content) > MaxMarkdownBytes {
+			return "", http.StatusOK, answer{codeTooLong, "markdown.content exceed max length 4096"}
+		}
+		return visible(md.Reader{CodeSpans: true}.Visible(m.Markdown.Content)), 0, nil
+	case m.MsgType == "text" && m.Text != nil:
+		if strings.TrimSpace(m.Text.Content) == "" {
+			return "", http.StatusOK, answer{44004, "empty content"}
+		}
+		if len(m.Text.Content) > MaxTextBytes {
+			return "", http.StatusOK, answer{codeTooLong, "content exceed max length 2048"}
+		}
+		// Text messages read <@userid> as a mention too.
+		return visible(textMention().ReplaceAllString(m.Text.Content, "@$1")), 0, nil
 	}
-	if len(m.Markdown.Content) > MaxMarkdownBytes {
-		return "", http.StatusOK, answer{codeTooLong, "markdown.content exceed max length 4096"}
-	}
-	return md.Plain(m.Markdown.Content), 0, nil
+	return "", http.StatusOK, answer{40008, "invalid message type"}
 }

@@ -1,5 +1,6 @@
 // Package wecom delivers cdnwatch notices to a WeCom (企业微信) group robot as markdown
-// messages. The robot's key in the webhook URL is its only credential.
+// messages (or text messages, see Render). The robot's key in the webhook URL is its
+// only credential.
 package wecom
 
 import (
@@ -25,6 +26,8 @@ const EnvURL = "CDNWATCH_WECOM_WEBHOOK_URL"
 const (
 	// MaxMarkdownBytes bounds markdown.content: at most 4096 bytes of UTF-8.
 	MaxMarkdownBytes = 4096
+	// MaxTextBytes bounds text.content: "最长不超过2048个字节".
+	MaxTextBytes = 2048
 	// RateLimitWait is how long to wait after errcode 45009: a robot may send 20
 	// messages a minute.
 	RateLimitWait = time.Minute
@@ -67,10 +70,12 @@ func (c *Channel) Name() string { return Name }
 // Secrets returns the strings that must never be logged.
 func (c *Channel) Secrets() []string { return c.r.Secrets }
 
-// Message is the robot's markdown message.
+// Message is the robot's message: markdown, or text when the notice carries text the
+// markdown would not show as itself.
 type Message struct {
-	MsgType  string   `json:"msgtype"`
-	Markdown Markdown `json:"markdown"`
+	MsgType  string    `json:"msgtype"`
+	Markdown *Markdown `json:"markdown,omitempty"`
+	Text     *Text     `json:"text,omitempty"`
 }
 
 // Markdown is the markdown part of a Message.
@@ -78,28 +83,63 @@ type Markdown struct {
 	Content string `json:"content"`
 }
 
+// Text is the text part of a Message.
+type Text struct {
+	Content string `json:"content"`
+}
+
+// Body is the message's markdown or text.
+func (m Message) Body() string {
+	if m.Markdown != nil {
+		return m.Markdown.Content
+	}
+	if m.Text != nil {
+		return m.Text.Content
+	}
+	return ""
+}
+
 // colour maps a level onto WeCom's three font colours.
 var colour = map[msgtext.Level]string{
 	msgtext.LevelOK: "info", msgtext.LevelFail: "warning", msgtext.LevelWarn: "warning", msgtext.LevelInfo: "comment",
 }
 
-// Dialect is WeCom's markdown subset: headings, bold, inline code, quotes and
-// <font color="info|comment|warning">; a newline breaks the line.
+// Dialect is the group robot's markdown ("markdown类型",
+// https://developer.work.weixin.qq.com/document/path/91770): headings, **bold**, links,
+// `inline code`, quotes, <font color="info|comment|warning"> and <@userid> mentions; a
+// newline breaks the line. No escape syntax is documented, so Active holds every
+// character that starts markup mid-line: emphasis, links, code, tags and mentions,
+// entities, backslashes and what other renderers read as strike-through or tables.
 var Dialect = md.Dialect{
 	Break: "\n",
 	Title: func(d msgtext.Doc) string {
 		return `### <font color="` + colour[d.Level] + `">` + d.Title + `</font>`
 	},
-	Code: func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" },
+	Code: func(s string) string { return "`" + s + "`" },
 	Muted: func(s string) string {
 		return `<font color="comment">` + s + `</font>`
 	},
+	Active: "*_`~[]<>&\\|",
 }
 
-// Render builds the message for n, cut to MaxMarkdownBytes with "…and N more".
+// unmention breaks "<@" with an invisible WORD JOINER (U+2060): the robot reads
+// <@userid> as a mention in text messages too ("机器人的text/markdown类型消息支持在content
+// 中使用<@userid>扩展语法来@群成员"), and documents no escape. The text still reads
+// "<@all>".
+var unmention = strings.NewReplacer("<@", "<\u2060@")
+
+// Render builds the message for n, cut to size with "…and N more". It is markdown when
+// every piece of text the notice shows is inert in Dialect, and otherwise the same
+// layout as a text message (with mentions broken), so that labels, paths and reasons
+// show as themselves.
 func Render(n notify.Notice, lang string) Message {
-	text, _ := md.Fit(msgtext.Build(n, msgtext.For(lang)), Dialect, MaxMarkdownBytes, nil)
-	return Message{MsgType: "markdown", Markdown: Markdown{Content: text}}
+	d := msgtext.Build(n, msgtext.For(lang))
+	if md.Inert(d, Dialect) {
+		text, _ := md.Fit(d, Dialect, MaxMarkdownBytes, nil)
+		return Message{MsgType: "markdown", Markdown: &Markdown{Content: text}}
+	}
+	content, _ := md.Fit(d, md.PlainText, MaxTextBytes, func(s string) int { return len(unmention.Replace(s)) })
+	return Message{MsgType: "text", Text: &Text{Content: unmention.Replace(content)}}
 }
 
 // Send posts n. thread is passed through: robots have no threads.

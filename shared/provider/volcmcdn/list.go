@@ -2,7 +2,9 @@ package volcmcdn
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/volcengine/volcengine-go-sdk/service/mcdn"
@@ -34,7 +36,8 @@ func (d *driver) ListLimits() provider.ListLimits {
 // ListPage makes one ListContentTasks call: no TaskId, no TaskStatus filter (every state
 // is wanted), StartTime/EndTime in Unix seconds. A listing by domains is one page
 // sequence per domain (the Domain filter takes one). A task is one page entry however
-// many URLs it has; its rows are the by-id path's (objects), so statuses map alike.
+// many URLs it has; its rows are the by-id path's (objects), so statuses map alike: a
+// done task costs one more call (DescribeContentTaskByTaskId), paced with the rest.
 //
 // The API answers an old window with what it still keeps rather than an error, so a
 // window past retention is refused here: a sweep must not call a clipped window complete.
@@ -61,11 +64,13 @@ func (d *driver) ListPage(ctx context.Context, q provider.ListQuery, cursor stri
 	if err != nil {
 		return nil, "", fmt.Errorf("ListContentTasks (%s, page %d): %w", seqName(domains[c.Seq]), c.Page, d.base.Error(ctx, nil, err))
 	}
+	perTask, err := d.pageObjects(ctx, out.Tasks)
+	if err != nil {
+		return nil, "", fmt.Errorf("list %s page %d: %w", seqName(domains[c.Seq]), c.Page, err)
+	}
 	var rows []provider.Object
-	for _, t := range out.Tasks {
-		if t != nil {
-			rows = append(rows, d.objects(ctx, t)...)
-		}
+	for _, objs := range perTask {
+		rows = append(rows, objs...)
 	}
 	size, total := 0, int64(0)
 	if p := out.Pagination; p != nil {
@@ -75,6 +80,48 @@ func (d *driver) ListPage(ctx context.Context, q provider.ListQuery, cursor stri
 	d.base.Log.DebugContext(ctx, "listed", "provider", Name, "seq", seqName(domains[c.Seq]), "page", c.Page,
 		"tasks", len(out.Tasks), "total", total)
 	return rows, next, nil
+}
+
+// pageWorkers bounds the DescribeContentTaskByTaskId calls a page has in flight: the
+// rate limiter sets their pace, the workers keep the network latency from lowering it.
+const pageWorkers = 8
+
+// pageObjects is objects for each task of a page, in page order, asking the vendors'
+// results of done tasks a few at a time. The first error ends the page.
+func (d *driver) pageObjects(ctx context.Context, tasks []*mcdn.TaskForListContentTasksOutput) ([][]provider.Object, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make([][]provider.Object, len(tasks))
+	errs := make([]error, len(tasks))
+	sem := make(chan struct{}, pageWorkers)
+	var wg sync.WaitGroup
+	for i, t := range tasks {
+		if t == nil {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if out[i], errs[i] = d.objects(ctx, t); errs[i] != nil {
+				errs[i] = fmt.Errorf("task %s: %w", volcengine.StringValue(t.TaskId), errs[i])
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		// The first error in page order that is not merely the cancellation it caused.
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func seqName(domain string) string {
