@@ -40,19 +40,23 @@ var apiQPS = map[string]float64{actRefresh: 50, actPush: 50, actQuota: 20}
 
 var _ provider.Submitter = (*driver)(nil)
 
+// paced marks ctx so the client's transport paces every attempt of the call (the SDK's
+// retries included) at the action's own documented rate, apart from the by-id query.
+func paced(ctx context.Context, action string) context.Context {
+	return provider.WithAPI(ctx, provider.API{Name: action, QPS: apiQPS[action]})
+}
+
 // submitClients are the SDK clients of the submit APIs, built on first use with their own
 // pacing and retry settings (aliyun.SubmitConfig).
 type submitClients struct {
 	once sync.Once
 	pool *aliyun.Pool[*cdn.Client]
-	lims *provider.Limiters
 }
 
 func (d *driver) submitPool() *aliyun.Pool[*cdn.Client] {
 	s := &d.submit
 	s.once.Do(func() {
-		s.lims = provider.NewLimiters(func(api string) float64 { return apiQPS[api] })
-		cfg := d.query.Base.SubmitConfig(s.lims)
+		cfg := d.query.Base.SubmitConfig()
 		s.pool = aliyun.NewPool(func() (*cdn.Client, error) {
 			c := *cfg // the SDK's Init writes to its Config
 			return cdn.NewClient(&c)
@@ -83,7 +87,7 @@ func (d *driver) Quota(ctx context.Context, kind provider.SubmitKind, typ string
 	if err != nil {
 		return provider.Quota{}, err
 	}
-	resp, err := c.DescribeRefreshQuotaWithContext(ctx, &cdn.DescribeRefreshQuotaRequest{}, &dara.RuntimeOptions{})
+	resp, err := c.DescribeRefreshQuotaWithContext(paced(ctx, actQuota), &cdn.DescribeRefreshQuotaRequest{}, &dara.RuntimeOptions{})
 	pool.Put(c)
 	if err != nil {
 		return provider.Quota{}, d.query.Base.SubmitError(actQuota, 0, err)
@@ -109,7 +113,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	action := actRefresh
 	if req.Kind == provider.Prefetch {
 		action = actPush
-		resp, err := c.PushObjectCacheWithContext(ctx, &cdn.PushObjectCacheRequest{ObjectPath: dara.String(paths)},
+		resp, err := c.PushObjectCacheWithContext(paced(ctx, action), &cdn.PushObjectCacheRequest{ObjectPath: dara.String(paths)},
 			&dara.RuntimeOptions{})
 		if err != nil {
 			return nil, d.query.Base.SubmitError(action, len(req.URLs), err)
@@ -118,7 +122,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 			id = resp.Body.PushTaskId
 		}
 	} else {
-		resp, err := c.RefreshObjectCachesWithContext(ctx, &cdn.RefreshObjectCachesRequest{ObjectPath: dara.String(paths),
+		resp, err := c.RefreshObjectCachesWithContext(paced(ctx, action), &cdn.RefreshObjectCachesRequest{ObjectPath: dara.String(paths),
 			ObjectType: dara.String(aliyun.RefreshObjectType(req.Type))}, &dara.RuntimeOptions{})
 		if err != nil {
 			return nil, d.query.Base.SubmitError(action, len(req.URLs), err)

@@ -46,8 +46,7 @@ type submitClients struct {
 func (d *driver) submitPool() *aliyun.Pool[*openapi.Client] {
 	s := &d.submit
 	s.once.Do(func() {
-		lims := provider.NewLimiters(func(api string) float64 { return apiQPS[api] })
-		cfg := d.query.Base.SubmitConfig(lims)
+		cfg := d.query.Base.SubmitConfig()
 		s.pool = aliyun.NewPool(func() (*openapi.Client, error) {
 			c := *cfg
 			return openapi.NewClient(&c)
@@ -85,6 +84,8 @@ func (d *driver) callSubmit(ctx context.Context, action string, query map[string
 		return nil, err
 	}
 	defer pool.Put(c)
+	// The transport paces every attempt at the action's own documented rate.
+	ctx = provider.WithAPI(ctx, provider.API{Name: action, QPS: apiQPS[action]})
 	resp, err := c.CallApiWithCtx(ctx, rpc(action), &openapiutil.OpenApiRequest{Query: query}, &dara.RuntimeOptions{})
 	if err != nil {
 		return nil, err

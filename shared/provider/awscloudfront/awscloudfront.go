@@ -67,7 +67,6 @@ type driver struct {
 	dist    string
 	secrets []string // scrubbed from every message
 	log     logger
-	create  onceWindow // submit.go
 }
 
 var (

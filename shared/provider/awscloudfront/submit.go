@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -39,17 +37,6 @@ const (
 )
 
 var _ provider.Submitter = (*driver)(nil)
-
-// onceWindow is CreateInvalidation's sliding window, built on first use.
-type onceWindow struct {
-	once sync.Once
-	w    *provider.SlidingWindow
-}
-
-func (d *driver) createLimiter() *provider.SlidingWindow {
-	d.create.once.Do(func() { d.create.w = provider.NewSlidingWindow(createQPS) })
-	return d.create.w
-}
 
 func (d *driver) SubmitLimits(kind provider.SubmitKind, typ string) (provider.SubmitLimits, error) {
 	if err := provider.CheckType(kind, typ); err != nil {
@@ -100,14 +87,15 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	for i, u := range req.URLs {
 		paths[i] = Path(u, req.Type)
 	}
-	lim := d.createLimiter()
+	// The transport paces every attempt (the SDK's retries included) at the action's rate.
+	ctx = provider.WithAPI(ctx, provider.API{Name: actCreate, QPS: createQPS})
 	out, err := d.client.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
 		DistributionId: aws.String(d.dist),
 		InvalidationBatch: &types.InvalidationBatch{
 			CallerReference: aws.String(req.Ref),
 			Paths:           &types.Paths{Quantity: aws.Int32(int32(len(paths))), Items: paths},
 		},
-	}, func(o *cloudfront.Options) { o.HTTPClient = &pacedDoer{base: o.HTTPClient, lim: lim} })
+	})
 	if err != nil {
 		mapped := d.mapError(nil, err)
 		var pe *provider.Error
@@ -126,22 +114,4 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		return nil, fmt.Errorf("%s (%d paths): the answer carries no invalidation id", actCreate, len(paths))
 	}
 	return []string{aws.ToString(out.Invalidation.Id)}, nil
-}
-
-// pacedDoer makes every HTTP attempt of a CreateInvalidation call (the SDK's retries
-// included) wait on the sliding window.
-type pacedDoer struct {
-	base interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-	lim provider.Limiter
-}
-
-func (p *pacedDoer) Do(r *http.Request) (*http.Response, error) {
-	done, err := p.lim.Wait(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	return p.base.Do(r)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 
@@ -46,31 +45,24 @@ const submitQPS = 20
 
 var _ provider.Submitter = (*driver)(nil)
 
+// paced marks ctx so the client's transport paces every attempt of the call at the
+// action's own 20 calls/s.
+func paced(ctx context.Context, action string) context.Context {
+	return provider.WithAPI(ctx, provider.API{Name: action, QPS: submitQPS})
+}
+
 type submitClient struct {
 	once sync.Once
 	api  *api
 	err  error
 }
 
-// submitAPI is a second SDK client whose every HTTP attempt is paced by its action's
-// sliding window (the X-TC-Action header).
+// submitAPI is a second SDK client for the submit and quota APIs, on the same HTTP
+// client: its transport paces every attempt as the API the call's context names
+// (paced). The SDK retries RequestLimitExceeded only: these requests have no ClientToken.
 func (d *driver) submitAPI() (*api, error) {
 	s := &d.submit
-	s.once.Do(func() {
-		s.api, s.err = newAPI(d.cfg, d.opts)
-		if s.err != nil || s.api.client == nil {
-			return
-		}
-		lims := provider.NewLimiters(func(string) float64 { return submitQPS })
-		s.api.client.WithHttpTransport(provider.PacedTransport(&transport{base: baseTransport(d.cfg.HTTPClient)},
-			func(r *http.Request) provider.Limiter {
-				a := r.Header.Get("X-TC-Action")
-				if a == "" {
-					return nil
-				}
-				return lims.For(a)
-			}))
-	})
+	s.once.Do(func() { s.api, s.err = newAPI(d.cfg, d.opts) })
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -103,7 +95,7 @@ func (d *driver) Quota(ctx context.Context, kind provider.SubmitKind, typ string
 	action, field := actPurgeQuota, "UrlPurge"
 	if kind == provider.Prefetch {
 		action, field = actPushQuota, "UrlPush"
-		resp, err := a.client.DescribePushQuotaWithContext(ctx, cdn.NewDescribePushQuotaRequest())
+		resp, err := a.client.DescribePushQuotaWithContext(paced(ctx, actPushQuota), cdn.NewDescribePushQuotaRequest())
 		if err != nil {
 			return provider.Quota{}, fmt.Errorf("%s: %w", action, a.submitError(err))
 		}
@@ -111,7 +103,7 @@ func (d *driver) Quota(ctx context.Context, kind provider.SubmitKind, typ string
 			qs = resp.Response.UrlPush
 		}
 	} else {
-		resp, err := a.client.DescribePurgeQuotaWithContext(ctx, cdn.NewDescribePurgeQuotaRequest())
+		resp, err := a.client.DescribePurgeQuotaWithContext(paced(ctx, actPurgeQuota), cdn.NewDescribePurgeQuotaRequest())
 		if err != nil {
 			return provider.Quota{}, fmt.Errorf("%s: %w", action, a.submitError(err))
 		}
@@ -161,7 +153,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		action = actPush
 		r := cdn.NewPushUrlsCacheRequest()
 		r.Urls = urls
-		resp, err := a.client.PushUrlsCacheWithContext(ctx, r)
+		resp, err := a.client.PushUrlsCacheWithContext(paced(ctx, actPush), r)
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(urls), a.submitError(err))
 		}
@@ -172,7 +164,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		action = actPurgePaths
 		r := cdn.NewPurgePathCacheRequest()
 		r.Paths, r.FlushType = urls, ptr("flush")
-		resp, err := a.client.PurgePathCacheWithContext(ctx, r)
+		resp, err := a.client.PurgePathCacheWithContext(paced(ctx, actPurgePaths), r)
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d paths): %w", action, len(urls), a.submitError(err))
 		}
@@ -182,7 +174,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	default:
 		r := cdn.NewPurgeUrlsCacheRequest()
 		r.Urls = urls
-		resp, err := a.client.PurgeUrlsCacheWithContext(ctx, r)
+		resp, err := a.client.PurgeUrlsCacheWithContext(paced(ctx, actPurgeURLs), r)
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(urls), a.submitError(err))
 		}

@@ -35,6 +35,12 @@ const (
 
 var _ provider.Submitter = (*driver)(nil)
 
+// paced marks ctx so the client's transport paces every attempt of the call at the
+// action's own 20 calls/s.
+func paced(ctx context.Context, action string) context.Context {
+	return provider.WithAPI(ctx, provider.API{Name: action, QPS: submitQPS})
+}
+
 type submitClient struct {
 	once sync.Once
 	svc  *cdn.CDN
@@ -42,8 +48,7 @@ type submitClient struct {
 
 func (d *driver) submitSvc() *cdn.CDN {
 	d.submit.once.Do(func() {
-		lims := provider.NewLimiters(func(string) float64 { return submitQPS })
-		d.submit.svc = cdn.New(d.base.SubmitSession(lims))
+		d.submit.svc = cdn.New(d.base.SubmitSession())
 	})
 	return d.submit.svc
 }
@@ -59,7 +64,7 @@ func (d *driver) SubmitLimits(kind provider.SubmitKind, typ string) (provider.Su
 }
 
 func (d *driver) Quota(ctx context.Context, kind provider.SubmitKind, typ string) (provider.Quota, error) {
-	out, err := d.submitSvc().DescribeContentQuotaWithContext(ctx, &cdn.DescribeContentQuotaInput{})
+	out, err := d.submitSvc().DescribeContentQuotaWithContext(paced(ctx, actQuota), &cdn.DescribeContentQuotaInput{})
 	if err != nil {
 		return provider.Quota{}, fmt.Errorf("%s: %w", actQuota, d.base.SubmitError(ctx, err))
 	}
@@ -83,7 +88,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	action := actRefresh
 	if req.Kind == provider.Prefetch {
 		action = actPreload
-		out, err := d.submitSvc().SubmitPreloadTaskWithContext(ctx, &cdn.SubmitPreloadTaskInput{Urls: urls})
+		out, err := d.submitSvc().SubmitPreloadTaskWithContext(paced(ctx, actPreload), &cdn.SubmitPreloadTaskInput{Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}
@@ -93,7 +98,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		if req.Type == provider.TypeDirectory {
 			typ = "dir"
 		}
-		out, err := d.submitSvc().SubmitRefreshTaskWithContext(ctx, &cdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
+		out, err := d.submitSvc().SubmitRefreshTaskWithContext(paced(ctx, actRefresh), &cdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}

@@ -38,6 +38,12 @@ const ScopeCloudAccount = "cloudAccountId"
 
 var _ provider.Submitter = (*driver)(nil)
 
+// paced marks ctx so the client's transport paces every attempt of the call at the
+// action's 20 calls/s.
+func paced(ctx context.Context, action string) context.Context {
+	return provider.WithAPI(ctx, provider.API{Name: action, QPS: submitQPS})
+}
+
 type submitClient struct {
 	account string
 	once    sync.Once
@@ -46,8 +52,7 @@ type submitClient struct {
 
 func (d *driver) submitSvc() *mcdn.MCDN {
 	d.submit.once.Do(func() {
-		lims := provider.NewLimiters(func(string) float64 { return submitQPS })
-		d.submit.svc = mcdn.New(d.base.SubmitSession(lims))
+		d.submit.svc = mcdn.New(d.base.SubmitSession())
 	})
 	return d.submit.svc
 }
@@ -66,7 +71,7 @@ func (d *driver) Quota(ctx context.Context, kind provider.SubmitKind, typ string
 	if d.submit.account == "" {
 		return provider.Quota{Remaining: -1, Name: "multi-cloud quota (per vendor account; set scope.cloudAccountId to check one)"}, nil
 	}
-	out, err := d.submitSvc().DescribeContentQuotaWithContext(ctx, &mcdn.DescribeContentQuotaInput{
+	out, err := d.submitSvc().DescribeContentQuotaWithContext(paced(ctx, actQuota), &mcdn.DescribeContentQuotaInput{
 		CloudAccountId: volcengine.String(d.submit.account)})
 	if err != nil {
 		return provider.Quota{}, fmt.Errorf("%s: %w", actQuota, d.base.SubmitError(ctx, err))
@@ -101,7 +106,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	action := actRefresh
 	if req.Kind == provider.Prefetch {
 		action = actPreload
-		out, err := d.submitSvc().SubmitPreloadTaskWithContext(ctx, &mcdn.SubmitPreloadTaskInput{Urls: urls})
+		out, err := d.submitSvc().SubmitPreloadTaskWithContext(paced(ctx, actPreload), &mcdn.SubmitPreloadTaskInput{Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}
@@ -111,7 +116,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		if req.Type == provider.TypeDirectory {
 			typ = "dir"
 		}
-		out, err := d.submitSvc().SubmitRefreshTaskWithContext(ctx, &mcdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
+		out, err := d.submitSvc().SubmitRefreshTaskWithContext(paced(ctx, actRefresh), &mcdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}

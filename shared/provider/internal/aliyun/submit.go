@@ -3,7 +3,6 @@ package aliyun
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -20,19 +19,10 @@ import (
 var throttleCodes = []string{"TooManyRequests", "Throttling", "Throttling.User", "Throttling.Api", "HTTP429"}
 
 // SubmitConfig is the SDK configuration for the submit and quota APIs: the driver's
-// configuration with every HTTP attempt paced by the limiter of its action (the
-// x-acs-action header ACS3 requests carry), so an API's limit holds with the SDK's
-// retries included, and with retries on throttling only.
-func (b *Base) SubmitConfig(lims *provider.Limiters) *openapiutil.Config {
+// configuration (the same HTTP client, whose transport paces every attempt as the API the
+// call's context names: see provider.WithAPI) with retries on throttling only.
+func (b *Base) SubmitConfig() *openapiutil.Config {
 	c := *b.Config
-	var hc *http.Client
-	if d, ok := b.Config.HttpClient.(*httpDoer); ok {
-		hc = d.c
-	}
-	paced := provider.PacedClient(hc, func(r *http.Request) provider.Limiter {
-		return lims.For(action(r))
-	})
-	c.HttpClient = &httpDoer{c: paced}
 	p := RetryPolicy{}.withDefaults()
 	ms := func(d interface{ Milliseconds() int64 }) int { return int(d.Milliseconds()) }
 	c.RetryOptions = &dara.RetryOptions{
@@ -46,24 +36,6 @@ func (b *Base) SubmitConfig(lims *provider.Limiters) *openapiutil.Config {
 		}},
 	}
 	return &c
-}
-
-// action is the request's API action. The SDK writes its headers into the map as is
-// ("x-acs-action", not canonicalised), so Header.Get alone would miss it.
-func action(r *http.Request) string {
-	if v := r.Header["x-acs-action"]; len(v) > 0 {
-		return v[0]
-	}
-	return firstNonEmpty(r.Header.Get("x-acs-action"), r.URL.Query().Get("Action"))
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // SubmitError maps a submit or quota call's SDK error. The quota refusals Alibaba Cloud

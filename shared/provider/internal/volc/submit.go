@@ -14,18 +14,13 @@ import (
 	"cdnwatch/shared/provider"
 )
 
-// SubmitSession is the driver's session for the submit and quota APIs: every HTTP
-// attempt waits on the sliding window of its action (the Action query parameter), so an
-// API's limit holds with the SDK's retries included, and the SDK retries throttling only.
-// A 5xx or a lost connection may mean the submit was taken; shared/submit decides.
-func (b *Base) SubmitSession(lims *provider.Limiters) *session.Session {
-	hc := b.Session.Config.HTTPClient
-	paced := provider.PacedClient(hc, func(r *http.Request) provider.Limiter {
-		return lims.For(r.URL.Query().Get("Action"))
-	})
+// SubmitSession is the driver's session for the submit and quota APIs: the same HTTP
+// client (its transport paces every attempt as the API the call's context names, see
+// provider.WithAPI), with the SDK retrying throttling only. A 5xx or a lost connection
+// may mean the submit was taken; shared/submit decides what to do about it.
+func (b *Base) SubmitSession() *session.Session {
 	p := RetryPolicy{}
-	d := p.retryer()
-	return b.Session.Copy(&volcengine.Config{HTTPClient: paced, Retryer: throttleOnly{d}})
+	return b.Session.Copy(&volcengine.Config{Retryer: throttleOnly{p.retryer()}})
 }
 
 // throttleOnly is the SDK's retryer restricted to throttled answers (HTTP 429 or a
