@@ -19,15 +19,18 @@ func (a *app) submitCmd(name string, kind provider.SubmitKind) *cobra.Command {
 	o := &SubmitOptions{Command: name, Kind: kind, Type: provider.TypeFile}
 	var urls, notify listValue
 	scope := mapValue{}
-	what, api := "Refresh (purge)", "the refresh API (Aliyun RefreshObjectCaches, CloudFront CreateInvalidation, Tencent PurgeUrlsCache/PurgePathCache, Volcengine SubmitRefreshTask)"
+	what, api := "Refresh (purge)", `the provider's refresh API
+(Aliyun RefreshObjectCaches, CloudFront CreateInvalidation, Tencent PurgeUrlsCache and
+PurgePathCache, Volcengine SubmitRefreshTask)`
 	if kind == provider.Prefetch {
-		what, api = "Prefetch (preload)", "the prefetch API (Aliyun PushObjectCache, Tencent PushUrlsCache, Volcengine SubmitPreloadTask)"
+		what, api = "Prefetch (preload)", `the provider's prefetch API
+(Aliyun PushObjectCache, Tencent PushUrlsCache, Volcengine SubmitPreloadTask)`
 	}
 	cmd := &cobra.Command{
 		Use:   name + " --provider P (--url URL ... | --urls-file FILE|-) [flags]",
 		Short: what + " URLs, then watch every task until it finishes",
-		Long: what + ` URLs through ` + api + `, then watch every task id the
-provider returned exactly as 'cdnwatch watch' does: the same notices, the same exit codes.
+		Long: what + ` URLs through ` + api + `, then watch every task id the provider
+returned exactly as 'cdnwatch watch' does: the same notices, the same exit codes.
 
 Quota first: the remaining daily quota is read before anything is sent, and only what fits
 is submitted. Every URL that was not submitted (quota, a per-call refusal) is named on
