@@ -97,8 +97,12 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 		if err != nil {
 			return fail(ExitUsage, err)
 		}
+		// --timeout bounds the whole command, the submit included, even when the provider
+		// hangs (each attempt is bounded by the transport's call timeout besides).
+		sctx, cancel := context.WithTimeout(ctx, effectiveTimeout(pending))
 		var serr error
-		doc, res, serr = submit.Document(ctx, submit.Opener(eng.Open), pending, submit.Options{Origin: nonce(), Logger: logger})
+		doc, res, serr = submit.Document(sctx, submit.Opener(eng.Open), pending, submit.Options{Origin: nonce(), Logger: logger})
+		cancel()
 		if res != nil && serr == nil {
 			printRejected(io.Err, name, res)
 		}
