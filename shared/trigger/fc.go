@@ -35,7 +35,9 @@ func decodeTimer(top map[string]json.RawMessage, key []byte) ([]Record, error) {
 	if err != nil {
 		return nil, Poison(fmt.Sprintf("FC timer %q: payload", str(top, "triggerName")), err)
 	}
-	return []Record{{Body: body, Doc: d}}, nil
+	// The tick's time (when it reads): a submit document retried on the same tick lists
+	// the provider's tasks from then on (shared/function/submit.go).
+	return []Record{{Body: body, Doc: d, At: rfc3339(str(top, "triggerTime"))}}, nil
 }
 
 // cloudEvent is an EventBridge CloudEvent as FC's MNS queue trigger delivers it. Our own

@@ -76,7 +76,7 @@ func decodeEventBridge(top map[string]json.RawMessage, key []byte) ([]Record, er
 	if err != nil {
 		return nil, Poison("EventBridge detail", err)
 	}
-	return []Record{{ID: str(top, "id"), Body: detail, Doc: d}}, nil
+	return []Record{{ID: str(top, "id"), Body: detail, Doc: d, At: rfc3339(str(top, "time"))}}, nil
 }
 
 // cloudTrailDetail is the CloudTrail record EventBridge puts in detail for

@@ -79,8 +79,10 @@ type Record struct {
 	Doc *watch.Document
 	// Sweep is set instead of Doc when a timer carried a sweep document (sweep.go).
 	Sweep *sweep.Document
-	// At is the trigger's own time (FC triggerTime, EventBridge time), when the envelope
-	// has one; a sweep's window is computed from it.
+	// At is the trigger's own time (FC triggerTime, EventBridge time; for queue messages
+	// when the message was first sent: SQS SentTimestamp, the MNS event's time), when the
+	// envelope has one. A sweep's window is computed from it; a submit document's retry
+	// check lists the provider's tasks from then on.
 	At time.Time
 	// Err says why the record has no document; IsPoison(Err) is true.
 	Err error
