@@ -4,16 +4,39 @@ GOFLAGS ?=
 BIN     := bin
 LDFLAGS := -s -w
 
-.PHONY: all build cli build-lambda build-fc build-CdnwatchFunction test test-short vet lint lint-template fuzz demo bench clean deploy-aws deploy-fc
+.PHONY: all help install build cli build-lambda build-fc build-CdnwatchFunction test test-short vet lint lint-template fuzz demo bench clean deploy-aws deploy-fc
 
 all: build
+
+## help: this list
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST) | awk -F': ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+## install: build cdnwatch and put it in $(go env GOBIN), else $(go env GOPATH)/bin
+install:
+	$(GO) install -buildvcs=auto -trimpath -ldflags '$(LDFLAGS)' ./cmd/cdnwatch
+	@dir=$$($(GO) env GOBIN); [ -n "$$dir" ] || dir=$$($(GO) env GOPATH)/bin; \
+	echo "installed $$dir/cdnwatch ($$($$dir/cdnwatch --version))"; \
+	case ":$$PATH:" in *":$$dir:"*) ;; *) echo "$$dir is not on your PATH; add it with: export PATH=\"$$dir:\$$PATH\"";; esac
 
 ## build: the command for this machine and both deployable artifacts
 build: cli build-lambda build-fc
 
+# PROVIDERS: the provider ids the function binaries are built with, e.g.
+#   make build-fc PROVIDERS="aliyun-cdn aliyun-dcdn"
+# Empty (the default) builds in all six. Each id becomes the build tag cdnwatch_<id>
+# (shared/provider/all); a deployment that leaves out the SDKs it does not use gets a
+# smaller binary that starts faster (docs/deploy.md has the sizes).
+ALL_PROVIDERS := aliyun-cdn aliyun-dcdn aws-cloudfront tencent-cdn volc-cdn volc-mcdn
+PROVIDERS ?=
+$(foreach p,$(PROVIDERS),$(if $(filter $(p),$(ALL_PROVIDERS)),,$(error PROVIDERS: unknown provider "$(p)"; known: $(ALL_PROVIDERS))))
+comma := ,
+space := $(subst ,, )
+PROVIDER_TAGS := $(subst $(space),$(comma),$(strip $(foreach p,$(PROVIDERS),cdnwatch_$(subst -,_,$(p)))))
+
 # Lambda: provided.al2023 on arm64 wants a binary named bootstrap; lambda.norpc drops the
 # net/rpc server only the old go1.x runtime needed.
-LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '$(LDFLAGS)'
+LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags 'lambda.norpc$(if $(PROVIDER_TAGS),$(comma)$(PROVIDER_TAGS))' -trimpath -ldflags '$(LDFLAGS)'
 
 build-lambda:
 	mkdir -p dist/lambda
@@ -23,7 +46,7 @@ build-lambda:
 # FC: the built-in go1 runtime runs x86_64 only; s.yaml expects ./dist/fc/main.
 build-fc:
 	mkdir -p dist/fc
-	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/fc/main ./functions/fc
+	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags '$(PROVIDER_TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o dist/fc/main ./functions/fc
 	cd dist/fc && rm -f ../fc.zip && zip -q -X ../fc.zip main
 
 # SAM (template.yaml, Metadata BuildMethod: makefile) calls this with ARTIFACTS_DIR set.
@@ -39,8 +62,9 @@ deploy-aws:
 deploy-fc: build-fc
 	s deploy
 
+## cli: build the command into bin/cdnwatch (nothing installed)
 cli:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/cdnwatch ./cmd/cdnwatch
+	$(GO) build -buildvcs=auto -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/cdnwatch ./cmd/cdnwatch
 
 ## demo: the whole watch on the built-in simulator, Slack messages printed here
 demo:

@@ -8,9 +8,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +29,7 @@ import (
 	"cdnwatch/shared/function/fakeruntime"
 	"cdnwatch/shared/notify/slack"
 	_ "cdnwatch/shared/provider/all"
+	"cdnwatch/shared/trigger/mnsqueue/mnstest"
 	"cdnwatch/shared/watch"
 )
 
@@ -73,38 +74,6 @@ func (s *fakeSQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// fakeMNS accepts SendMessage (POST /queues/<name>/messages).
-type fakeMNS struct {
-	mu   sync.Mutex
-	sent []sentMessage
-	auth []string
-}
-
-func (m *fakeMNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/queues/"), "/messages")
-	if r.Method != http.MethodPost || !ok {
-		w.WriteHeader(http.StatusNotFound)
-		return
-	}
-	var msg struct {
-		MessageBody  string `xml:"MessageBody"`
-		DelaySeconds int    `xml:"DelaySeconds"`
-	}
-	if err := xml.NewDecoder(r.Body).Decode(&msg); err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	m.mu.Lock()
-	m.sent = append(m.sent, sentMessage{Queue: name, Body: msg.MessageBody, Delay: msg.DelaySeconds})
-	m.auth = append(m.auth, r.Header.Get("Authorization")+" token="+r.Header.Get("security-token"))
-	m.mu.Unlock()
-	sum := md5.Sum([]byte(msg.MessageBody))
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(http.StatusCreated)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Message xmlns="http://mns.aliyuncs.com/doc/v1/"><MessageId>M-%d</MessageId><MessageBodyMD5>%X</MessageBodyMD5></Message>`,
-		time.Now().UnixNano(), sum)
-}
-
 func buildBinary(t *testing.T, dir, pkg, out string, tags ...string) string {
 	t.Helper()
 	bin := filepath.Join(dir, out)
@@ -146,41 +115,14 @@ func loadEvents(t *testing.T, files []string) []*fakeruntime.Invocation {
 	return out
 }
 
-// Task ids in events/, and how each behaves in the simulator.
-var (
-	quickIDs = []string{"15920001101", "15920001102", "15920000101", "15920000102", "15920000201", "15920000202", "15920000401", "15920000501",
-		"15920000502", "15920000601", "15920000602", "15920000701", "15920000901", "15920001001"}
-	failingIDs = []string{"15920000103"}                                                             // one object of lambda-direct fails
-	slowIDs    = []string{"15920000301", "15920000302", "15920000303", "15920000801", "15920000802"} // queue events: still running after one hop
-)
-
+// newSim serves the tasks events/ names (cdnsim.AddSamples: the ids, the failing object,
+// the slow queue watches, the sweep windows and the CloudFront distribution), as
+// `cdnwatch sim` does.
 func newSim(t *testing.T) (*cdnsim.Sim, *httptest.Server, *httptest.Server) {
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: simKey, AccessKeySecret: simSecret, SecurityToken: simToken})
-	past := time.Now().Add(-2 * time.Minute)
-	for _, id := range quickIDs {
-		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Created: past, Objects: []cdnsim.Object{
-			{Path: "http://static.example.com/" + id + ".js", Type: cdnsim.TypeFile, Duration: 10 * time.Second}}})
-	}
-	for _, id := range failingIDs {
-		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Created: past, Objects: []cdnsim.Object{
-			{Path: "http://static.example.com/vendor.js", Type: cdnsim.TypeFile, Duration: 10 * time.Second, FailReason: "Origin Timeout"}}})
-	}
-	for _, id := range slowIDs {
-		sim.AddTask("aliyun-cdn", cdnsim.Task{ID: id, Objects: []cdnsim.Object{
-			{Path: "http://video.example.com/" + id + ".mp4", Type: cdnsim.TypePreload, Duration: 10 * time.Minute}}})
-	}
-	// In the window the sweep samples report: one complete, one failed.
-	in := sweepAt.Add(-35 * time.Minute)
-	sim.AddTask("aliyun-cdn", cdnsim.Task{Created: in, Objects: []cdnsim.Object{
-		{Path: "http://static.example.com/swept.css", Type: cdnsim.TypeFile, Duration: 10 * time.Second}}})
-	sim.AddTask("aliyun-cdn", cdnsim.Task{Created: in, Objects: []cdnsim.Object{
-		{Path: "http://static.example.com/swept-broken/", Type: cdnsim.TypeDirectory, Duration: 10 * time.Second,
-			FailReason: "Origin Return StatusCode 5XX"}}})
-	// The invalidation of cloudtrail-create-invalidation.json, finished a minute ago.
-	sim.AddTask("aws-cloudfront", cdnsim.Task{ID: "I2J0I21PCUYOIK", Created: past,
-		Scope: map[string]string{"distributionId": "E2QWRUHAPOMQZL"}, Objects: []cdnsim.Object{
-			{Path: "/index.html", Type: cdnsim.TypeFile, Duration: 30 * time.Second},
-			{Path: "/assets/*", Type: cdnsim.TypeDirectory, Duration: 30 * time.Second}}})
+	now := time.Now()
+	sim.AddSamples("aliyun-cdn", now)
+	sim.AddSamples("aws-cloudfront", now)
 	srv := httptest.NewServer(sim.Handler("aliyun-cdn"))
 	t.Cleanup(srv.Close)
 	cf := httptest.NewServer(sim.Handler("aws-cloudfront"))
@@ -221,7 +163,7 @@ func TestFunctionBinaries(t *testing.T) {
 	sqsSrv := httptest.NewServer(sqsFake)
 	t.Cleanup(sqsSrv.Close)
 	sqsFake.url = sqsSrv.URL
-	mnsFake := &fakeMNS{}
+	mnsFake := &mnstest.Server{AccessKeyID: simKey, AccessKeySecret: simSecret, SecurityToken: simToken}
 	mnsSrv := httptest.NewServer(mnsFake)
 	t.Cleanup(mnsSrv.Close)
 
@@ -350,18 +292,16 @@ func TestFunctionBinaries(t *testing.T) {
 	if inv := byFile["fc-mns-queue.json"]; inv.Status != "response" || !bytes.Contains(inv.Body, []byte(`"continued":1`)) {
 		t.Errorf("fc-mns-queue: %s %s", inv.Status, inv.Body)
 	}
-	mnsFake.mu.Lock()
-	msent, mauth := slices.Clone(mnsFake.sent), slices.Clone(mnsFake.auth)
-	mnsFake.mu.Unlock()
-	if len(msent) != 1 || msent[0].Queue != "cdnwatch" || msent[0].Delay <= 0 {
-		t.Errorf("mns continuations: %+v", msent)
+	// The fake checks the signature and the security token against the role's credentials,
+	// so an accepted message was signed with them.
+	msent := mnsFake.Messages()
+	if len(msent) != 1 || msent[0].Queue != "cdnwatch" || msent[0].DelaySeconds <= 0 || msent[0].KeyID != simKey {
+		t.Errorf("mns continuations: %+v (refused: %v)", msent, mnsFake.Rejected())
 	} else {
-		d, err := watch.Decode([]byte(msent[0].Body), nil)
+		body, _ := base64.StdEncoding.DecodeString(msent[0].Body)
+		d, err := watch.Decode(body, nil)
 		if err != nil || d.State == nil || d.State.Hops != 2 || d.State.ID != "w_8c1d2e3f4a5b6c7d8e9f" {
-			t.Errorf("mns continuation: %v %s", err, msent[0].Body)
-		}
-		if !strings.HasPrefix(mauth[0], "MNS "+simKey+":") || !strings.HasSuffix(mauth[0], "token="+simToken) {
-			t.Errorf("mns send not signed with the role credentials: %q", mauth[0])
+			t.Errorf("mns continuation: %v %s", err, body)
 		}
 	}
 

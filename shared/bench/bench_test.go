@@ -5,27 +5,50 @@ import (
 	"testing"
 	"time"
 
+	"cdnwatch/shared/cdnsim"
 	_ "cdnwatch/shared/provider/aliyuncdn"
 )
 
-// On the virtual clock the comparison is deterministic: cdnwatch's schedule must see tasks
-// finish sooner than a fixed 20 s poll while spending fewer calls.
-func TestAdaptiveBeatsFixedPoll(t *testing.T) {
-	res, err := MeasureDelay(context.Background(), DelayScenario{Provider: "aliyun-cdn", Watches: 3, Tasks: 30}, 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adaptive, fixed := res[0], res[1]
-	t.Logf("adaptive: %+v", adaptive)
-	t.Logf("fixed:    %+v", fixed)
-	if adaptive.Tasks != 90 || fixed.Tasks != 90 {
-		t.Fatalf("tasks = %d / %d, want 90", adaptive.Tasks, fixed.Tasks)
-	}
-	if adaptive.P95 > 5*time.Second {
-		t.Errorf("adaptive p95 delay %s, want ≤ 5s", adaptive.P95)
-	}
-	if adaptive.CallsPerWtch >= fixed.CallsPerWtch {
-		t.Errorf("adaptive spends %.1f calls per watch, fixed 20 s poll %.1f", adaptive.CallsPerWtch, fixed.CallsPerWtch)
+// On the virtual clock, under the documented rate, the comparison is deterministic.
+// cdnwatch must report every task on every progress shape, never spend more calls than a
+// fixed 20 s poll (beyond the half percent that poll saves by drifting), and on linear
+// progress see most tasks finish within a few seconds for well under its calls. The AWS
+// CLI waiter, as it really behaves, gives up on long tasks.
+func TestDelayOnEveryShape(t *testing.T) {
+	for _, sh := range cdnsim.Shapes {
+		t.Run(string(sh), func(t *testing.T) {
+			res, err := MeasureDelay(context.Background(), DelayScenario{Provider: "aliyun-cdn", Watches: 3, Tasks: 30,
+				Shape: sh, ShortRate: DelayShortRate}, PollAdaptive, PollFixed20, PollAWSWaiter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			adaptive, fixed, aws := res[0], res[1], res[2]
+			for _, r := range res {
+				t.Logf("%s: p50 %s p95 %s max %s calls/watch %.1f unreported %d", r.Poller, fmtDelay(r.P50), fmtDelay(r.P95),
+					fmtDelay(r.Max), r.CallsPerWatch, r.Unreported)
+			}
+			if adaptive.Tasks != 90 || adaptive.Unreported != 0 || fixed.Unreported != 0 {
+				t.Fatalf("adaptive %d tasks, %d unreported; fixed %d unreported", adaptive.Tasks, adaptive.Unreported, fixed.Unreported)
+			}
+			if aws.Unreported == 0 {
+				t.Errorf("the AWS waiter reported every task; it gives up after 30 tries (580 s)")
+			}
+			// A wrong estimate costs at most one coarse-grid wait (the policy's Max).
+			if adaptive.Max > 2*time.Minute {
+				t.Errorf("adaptive max delay %s, want ≤ 2m", adaptive.Max)
+			}
+			if adaptive.CallsPerWatch > fixed.CallsPerWatch*1.005 {
+				t.Errorf("adaptive spends %.1f calls per watch, fixed 20 s poll %.1f", adaptive.CallsPerWatch, fixed.CallsPerWatch)
+			}
+			if sh == cdnsim.ShapeLinear {
+				if adaptive.P95 > 5*time.Second {
+					t.Errorf("adaptive p95 delay %s on linear progress, want ≤ 5s", adaptive.P95)
+				}
+				if adaptive.CallsPerWatch > 0.5*fixed.CallsPerWatch {
+					t.Errorf("adaptive spends %.1f calls per watch on linear progress, want ≤ half of %.1f", adaptive.CallsPerWatch, fixed.CallsPerWatch)
+				}
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -20,25 +21,41 @@ import (
 // Binary is one built function or command.
 type Binary struct {
 	Name       string
+	Platform   string // "lambda" or "fc" for a function, "" for the command
+	Tags       []string
 	Deployable string // the target platform's artifact
 	Size       int64  // deployable binary size
 	HostPath   string // built for this machine, to run
 }
 
+// aliyunOnly are the build tags of a function with the two Aliyun providers only
+// (shared/provider/all), the set a deployment that watches Aliyun CDN/DCDN needs.
+var aliyunOnly = []string{"cdnwatch_aliyun_cdn", "cdnwatch_aliyun_dcdn"}
+
+type binarySpec struct {
+	name, platform, pkg, out, goarch string
+	tags                             []string
+}
+
+// The first three are the deployables as make build makes them (Run indexes them); then
+// the provider-subset builds and the hello-worlds of each runtime library, for the
+// side-by-side startup comparison.
+var binarySpecs = []binarySpec{
+	{"lambda bootstrap (linux/arm64)", "lambda", "./functions/lambda", "bootstrap", "arm64", []string{"lambda.norpc"}},
+	{"fc main (linux/amd64)", "fc", "./functions/fc", "main", "amd64", nil},
+	{"cdnwatch command", "", "./cmd/cdnwatch", "cdnwatch", "", nil},
+	{"lambda bootstrap, Aliyun providers only", "lambda", "./functions/lambda", "bootstrap-aliyun", "arm64", append([]string{"lambda.norpc"}, aliyunOnly...)},
+	{"fc main, Aliyun providers only", "fc", "./functions/fc", "main-aliyun", "amd64", aliyunOnly},
+	{"hello-world, aws-lambda-go", "lambda", "./shared/bench/hello/lambda", "hello-lambda", "arm64", []string{"lambda.norpc"}},
+	{"hello-world, fc-runtime-go-sdk", "fc", "./shared/bench/hello/fc", "hello-fc", "amd64", nil},
+}
+
 // BuildBinaries builds the deployable artifacts (for their platforms, as make build does)
 // and host builds of the same code to run here.
 func BuildBinaries(ctx context.Context, dir string) ([]Binary, error) {
-	specs := []struct {
-		name, pkg, out, goarch string
-		tags                   []string
-	}{
-		{"lambda bootstrap (linux/arm64)", "./functions/lambda", "bootstrap", "arm64", []string{"lambda.norpc"}},
-		{"fc main (linux/amd64)", "./functions/fc", "main", "amd64", nil},
-		{"cdnwatch command", "./cmd/cdnwatch", "cdnwatch", "", nil},
-	}
 	var out []Binary
-	for _, s := range specs {
-		b := Binary{Name: s.name}
+	for _, s := range binarySpecs {
+		b := Binary{Name: s.name, Platform: s.platform, Tags: s.tags}
 		if s.goarch != "" {
 			b.Deployable = filepath.Join(dir, "deploy-"+s.out)
 			if err := goBuild(ctx, b.Deployable, s.pkg, "linux", s.goarch, s.tags); err != nil {
@@ -209,4 +226,95 @@ func MeasureCLIMemory(ctx context.Context, cliBin string, n int, latency time.Du
 	m := Memory{What: fmt.Sprintf("cdnwatch watch, %d ids to the end (%d hops)", n, d.State.Hops), Elapsed: elapsed, Calls: d.State.Calls}
 	m.MaxRSS = maxRSS(cmd.ProcessState)
 	return m, nil
+}
+
+// Startup is one binary's start under the fake runtime API, next to its hello-world.
+type Startup struct {
+	Binary   Binary
+	Min, Med time.Duration // process start → first response
+	MaxRSS   int64         // peak resident set over the run, bytes (median run)
+	Runs     int
+}
+
+// MeasureStartup runs each function binary `runs` times on the same event (a bare Watch
+// document of one finished task, so cdnwatch makes one real call to the simulator; a
+// hello-world echoes it) and reports start → first response and peak memory.
+func MeasureStartup(ctx context.Context, bins []Binary, runs int) ([]Startup, error) {
+	sim := cdnsim.New(cdnsim.Options{AccessKeyID: KeyID, AccessKeySecret: Secret})
+	srv := httptest.NewServer(sim.Handler("aliyun-cdn"))
+	defer srv.Close()
+	id := sim.AddTask("aliyun-cdn", cdnsim.Task{Created: time.Now().Add(-time.Hour),
+		Objects: []cdnsim.Object{{Path: "http://static.example.com/a.js", Type: cdnsim.TypeFile, Duration: time.Second}}})
+	event := []byte(`{"v":1,"provider":"aliyun-cdn","taskIds":["` + id + `"]}`)
+	env := []string{"CDNWATCH_ALIYUN_CDN_ENDPOINT=" + srv.URL, "HOME=" + os.TempDir(), "CDNWATCH_LOG_LEVEL=warn",
+		"ALIBABA_CLOUD_ACCESS_KEY_ID=" + KeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + Secret}
+	var out []Startup
+	for _, b := range bins {
+		if b.Platform == "" {
+			continue
+		}
+		type run struct {
+			t   time.Duration
+			rss int64
+		}
+		var rs []run
+		for i := 0; i < runs; i++ {
+			rt := fakeruntime.New(b.Platform, 30*time.Second,
+				fakeruntime.Credentials{AccessKeyID: KeyID, AccessKeySecret: Secret},
+				&fakeruntime.Invocation{ID: "req-" + strconv.Itoa(i), Payload: event})
+			res, err := fakeruntime.Run(ctx, b.HostPath, rt, env, 30*time.Second)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w\n%s", b.Name, err, res.Output)
+			}
+			if inv := res.Invocations[0]; inv.Status != "response" {
+				return nil, fmt.Errorf("%s: %s %s", b.Name, inv.Status, inv.Body)
+			}
+			rs = append(rs, run{res.FirstReply, res.MaxRSS})
+		}
+		slices.SortFunc(rs, func(x, y run) int { return int(x.t - y.t) })
+		rss := make([]int64, len(rs))
+		for i, r := range rs {
+			rss[i] = r.rss
+		}
+		slices.Sort(rss)
+		out = append(out, Startup{Binary: b, Min: rs[0].t, Med: rs[len(rs)/2].t, MaxRSS: rss[len(rss)/2], Runs: runs})
+	}
+	return out, nil
+}
+
+// WriteStartup writes the side-by-side table: each function build next to the
+// hello-world of its runtime library.
+func WriteStartup(w io.Writer, st []Startup) {
+	fmt.Fprintf(w, "\nEach function next to the hello-world of its runtime library (same fake runtime API, same\n")
+	fmt.Fprintf(w, "event; the hello-world echoes it, cdnwatch answers it after one call to the simulator). Size is the\n")
+	fmt.Fprintf(w, "deployable (linux) binary; start and memory are host builds of the same code, median peak RSS.\n\n")
+	fmt.Fprintf(w, "| binary | build tags | size | start → first response (min / median) | peak RSS |\n|---|---|---|---|---|\n")
+	for _, s := range st {
+		tags := strings.Join(s.Binary.Tags, ",")
+		if tags == "" {
+			tags = "(none)"
+		}
+		fmt.Fprintf(w, "| %s | `%s` | %.1f MB | %s / %s | %.1f MB |\n", s.Binary.Name, tags, float64(s.Binary.Size)/1e6,
+			s.Min.Round(100*time.Microsecond), s.Med.Round(100*time.Microsecond), float64(s.MaxRSS)/1e6)
+	}
+}
+
+// PrintStartup builds the binaries and prints only the startup comparison (the focused
+// run behind `cdnwatch-bench -startup`).
+func PrintStartup(ctx context.Context, w io.Writer, runs int) error {
+	dir, err := os.MkdirTemp("", "cdnwatch-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bins, err := BuildBinaries(ctx, dir)
+	if err != nil {
+		return err
+	}
+	st, err := MeasureStartup(ctx, bins, runs)
+	if err != nil {
+		return err
+	}
+	WriteStartup(w, st)
+	return nil
 }

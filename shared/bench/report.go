@@ -85,7 +85,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	fmt.Fprintf(&b, "\n## Binaries and cold start\n\nBuilt with `-trimpath -ldflags '-s -w'` (as `make build`).\n\n| binary | size |\n|---|---|\n")
-	for _, bin := range bins {
+	for _, bin := range bins[:3] {
 		fmt.Fprintf(&b, "| %s | %.1f MB |\n", bin.Name, float64(bin.Size)/1e6)
 	}
 	logf("cold start")
@@ -98,6 +98,12 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	for _, c := range cs {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", c.Name, c.Runs, c.Min.Round(100*time.Microsecond), c.Med.Round(100*time.Microsecond))
 	}
+	logf("startup against the runtime libraries' hello-worlds")
+	st, err := MeasureStartup(ctx, bins, 7)
+	if err != nil {
+		return err
+	}
+	WriteStartup(&b, st)
 
 	// Memory.
 	logf("memory")
@@ -126,18 +132,8 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	}
 
 	// Delay and cost.
-	logf("notice delay")
-	sc := DelayScenario{Provider: "aliyun-cdn", Watches: o.Watches, Tasks: 30}
-	res, err := MeasureDelay(ctx, sc, 20*time.Second, 5*time.Second)
-	if err != nil {
+	if err := WriteDelayReport(ctx, &b, "aliyun-cdn", o.Watches, 30, logf); err != nil {
 		return err
-	}
-	fmt.Fprintf(&b, "\n## Notice delay and API cost\n\n%d simulated deploys of %d %s tasks each on a virtual clock: refreshes take 1–10 min,\n", sc.Watches, sc.Tasks, sc.Provider)
-	fmt.Fprintf(&b, "prefetches (30%%) 5–30 min, after 0–30 s pending; 10%% fail, 10%% cover several objects. Progress is reported\nas the seed shows it. Delay = task finished → the poll that saw it (the hop that sends its notice).\n\n")
-	fmt.Fprintf(&b, "| poller | tasks | p50 delay | p95 delay | max delay | API calls per watch |\n|---|---|---|---|---|---|\n")
-	for _, r := range res {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %.1f |\n", r.Strategy, r.Tasks, r.P50.Round(100*time.Millisecond),
-			r.P95.Round(100*time.Millisecond), r.Max.Round(100*time.Millisecond), r.CallsPerWtch)
 	}
 	fmt.Fprintf(&b, "\nTotal time: %s.\n", time.Since(start).Round(time.Second))
 	_, err = io.WriteString(w, b.String())

@@ -128,13 +128,19 @@ func (b *backend) apiQPSLocked(api string) float64 {
 // admit counts one call of api for the access key keyID against the API's rate and
 // says whether it is accepted. Strict (the default): at most ⌊QPS⌋ accepted calls in
 // any sliding second. With Options.TokenBucket: a bucket of burst QPS refilled at QPS.
-func (b *backend) admit(keyID, api string) bool {
+func (b *backend) admit(keyID, api string) bool { return b.admitAt(keyID, api, 0) }
+
+// admitAt is admit for an API whose documented rate the caller knows (qps > 0), such as
+// a Volcengine action with a flow limit of its own.
+func (b *backend) admitAt(keyID, api string, qps float64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	k := limiterKey{keyID, api}
 	lim, ok := b.limiters[k]
 	if !ok {
-		qps := b.apiQPSLocked(api)
+		if qps <= 0 {
+			qps = b.apiQPSLocked(api)
+		}
 		if b.sim.opts.TokenBucket {
 			lim = newBucketLimiter(qps)
 		} else {

@@ -36,6 +36,14 @@ type Population struct {
 	Refresh, Preload Range
 	// Pending is how long objects wait before starting. Default 0–30 s.
 	Pending Range
+	// ShortRate is the fraction of refreshes that are short (Short, default 5–120 s): a
+	// few files on a warm CDN finish in seconds.
+	ShortRate float64
+	Short     Range
+	// Shape is how the objects report progress ("" linear). ShapeMix gives each task one
+	// of the others, drawn apart from everything else, so a mixed population has the same
+	// tasks and times as a single-shape one of the same seed.
+	Shape Shape
 	// Domain names the objects. Default "static.example.com".
 	Domain string
 	// Spread, when set, spreads creation times uniformly over [now, now+Spread), at whole
@@ -64,6 +72,10 @@ func (s *Sim) Populate(provider string, p Population) []string {
 	if p.Domain == "" {
 		p.Domain = "static.example.com"
 	}
+	if p.Short == (Range{}) {
+		p.Short = Range{5 * time.Second, 2 * time.Minute}
+	}
+	shapes := rand.New(rand.NewSource(seed ^ 0x5ba9e))
 	now := s.Now()
 	ids := make([]string, 0, p.Count)
 	for i := 0; i < p.Count; i++ {
@@ -78,6 +90,13 @@ func (s *Sim) Populate(provider string, p Population) []string {
 		case rnd.Float64() < p.DirectoryRate:
 			typ = TypeDirectory
 		}
+		if typ != TypePreload && p.ShortRate > 0 && rnd.Float64() < p.ShortRate {
+			dur = p.Short
+		}
+		shape := p.Shape
+		if shape == ShapeMix {
+			shape = Shapes[shapes.Intn(len(Shapes)-1)]
+		}
 		failing := -1
 		if rnd.Float64() < p.FailRate {
 			failing = rnd.Intn(n)
@@ -89,6 +108,7 @@ func (s *Sim) Populate(provider string, p Population) []string {
 				Type:       typ,
 				PendingFor: p.Pending.draw(rnd),
 				Duration:   dur.draw(rnd),
+				Shape:      shape,
 			}
 			if o.Duration <= 0 {
 				o.Duration = time.Second

@@ -1,6 +1,7 @@
 package cdnsim
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"sync"
@@ -29,14 +30,67 @@ type Task struct {
 }
 
 // Object is one URL, directory or prefetch of a task, with its scripted life: it waits
-// PendingFor after the task is created, then makes progress linearly for Duration, then
-// completes, or fails with FailReason when that is set.
+// PendingFor after the task is created, then runs for Duration, reporting progress along
+// Shape, then completes, or fails with FailReason when that is set.
 type Object struct {
 	Path       string
 	Type       string // TypeFile, TypeDirectory, TypePreload
 	PendingFor time.Duration
 	Duration   time.Duration
 	FailReason string // "" completes; else e.g. "Origin Timeout"
+	// Shape is how the reported progress grows while running; "" is ShapeLinear.
+	Shape Shape
+}
+
+// Shape is how a running object's reported progress relates to the share f of its run
+// time that has passed. No provider documents how progress grows, so the simulator offers
+// several curves: a poll schedule must hold on all of them, not only on the one its
+// estimator assumes.
+type Shape string
+
+// Progress shapes.
+const (
+	// ShapeLinear: progress = 100·f, what an estimate elapsed × (100−p)/p assumes.
+	ShapeLinear Shape = "linear"
+	// ShapeStep25: progress moves in 25 % steps (0, 25, 50, 75), as a task of four equal
+	// batches reports it.
+	ShapeStep25 Shape = "step25"
+	// ShapeSquare: progress = 100·f², slow first and fast at the end: a linear estimate is
+	// always late.
+	ShapeSquare Shape = "square"
+	// ShapeStuck: 0 % until done: progress says nothing.
+	ShapeStuck Shape = "stuck"
+	// ShapeMix is a Population setting only: each task draws one of the four above.
+	ShapeMix Shape = "mix"
+)
+
+// Shapes lists the shapes a Population accepts, the mix last.
+var Shapes = []Shape{ShapeLinear, ShapeStep25, ShapeSquare, ShapeStuck, ShapeMix}
+
+// ParseShape reads a shape name ("" is linear).
+func ParseShape(s string) (Shape, error) {
+	if s == "" {
+		return ShapeLinear, nil
+	}
+	for _, sh := range Shapes {
+		if string(sh) == s {
+			return sh, nil
+		}
+	}
+	return "", fmt.Errorf("progress shape %q: want one of linear, step25, square, stuck, mix", s)
+}
+
+// percent is the progress (0–100) the shape reports at run share f in [0, 1).
+func (sh Shape) percent(f float64) float64 {
+	switch sh {
+	case ShapeStep25:
+		return 25 * math.Floor(4*f)
+	case ShapeSquare:
+		return 100 * f * f
+	case ShapeStuck:
+		return 0
+	}
+	return 100 * f
 }
 
 // phase is the provider-neutral state of an object; each wire handler names it.
@@ -62,7 +116,7 @@ func (o Object) state(created, now time.Time) (phase, float64) {
 		}
 		return phaseComplete, 100
 	}
-	p := 100 * float64(now.Sub(start)) / float64(o.Duration)
+	p := o.Shape.percent(float64(now.Sub(start)) / float64(o.Duration))
 	// Two decimals, rounded down and capped, so a running object never reads "100%".
 	p = math.Min(math.Floor(p*100)/100, 99.99)
 	return phaseRunning, p

@@ -35,21 +35,13 @@ type volcAPI struct {
 	ownLimits map[string]float64
 }
 
-// allow counts a call against the limit action draws on: its own (ownLimits, declared
-// to limiter.go with registerAPI in init below) or the service's shared one.
+// allow counts the call against the limit action draws on: its own, or the service's.
 func (a *volcAPI) allow(b *backend, action, keyID string) bool {
-	if _, own := a.ownLimits[action]; !own {
+	qps, own := a.ownLimits[action]
+	if !own {
 		return b.allow(keyID)
 	}
-	return b.admit(keyID, action)
-}
-
-func init() {
-	for name, api := range map[string]*volcAPI{"volc-cdn": volcCDN, "volc-mcdn": volcMCDN} {
-		for action, qps := range api.ownLimits {
-			registerAPI(name, action, qps)
-		}
-	}
+	return b.admitAt(keyID, action, qps)
 }
 
 // volcAction answers one action from its decoded JSON body; the result becomes "Result".

@@ -68,7 +68,7 @@ func TestBinaryWatchAgainstSeparateSim(t *testing.T) {
 	if n := len(failed.FindAllString(errb.String(), -1)); n == 0 {
 		t.Fatalf("no failed object named with path and reason; stderr:\n%s", errb.String())
 	}
-	if !strings.Contains(errb.String(), "finished (failed)") {
+	if !strings.Contains(errb.String(), "cdnwatch watch: failed: ") {
 		t.Errorf("no final line; stderr:\n%s", errb.String())
 	}
 }

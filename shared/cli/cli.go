@@ -65,9 +65,6 @@ func Main(ctx context.Context, args []string, io Stdio, getenv config.Getenv) in
 	a := &app{io: io, getenv: getenv}
 	root := a.root()
 	root.SetArgs(args)
-	root.SetIn(io.In)
-	root.SetOut(io.Out)
-	root.SetErr(io.Err)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
@@ -107,10 +104,15 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 		// Suggest "watch" for "wacth".
 		SuggestionsMinimumDistance: 2,
 	}
+	// Before the completion command is made: it keeps the writer it finds then.
+	root.SetIn(a.io.In)
+	root.SetOut(a.io.Out)
+	root.SetErr(a.io.Err)
 	root.SetVersionTemplate("cdnwatch {{.Version}}\n")
 	root.SetUsageTemplate(usageTemplate)
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.watchCmd(), a.refreshCmd(), a.prefetchCmd(), a.demoCmd(), a.simCmd(), a.invokeCmd(), a.sweepCmd())
+	root.SetHelpCommand(helpCmd(root))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -118,6 +120,36 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 		}
 	}
 	return root
+}
+
+// helpCmd is `cdnwatch help [command]`, which refuses an unknown command (exit 2, with a
+// suggestion) instead of printing the top-level help as if all were well.
+func helpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:         "help [command]",
+		Short:       "Help about any command",
+		Annotations: map[string]string{"exitcodes": "  0  the help was printed\n  2  no such command"},
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []cobra.Completion
+			for _, sub := range root.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, _, err := root.Find(args)
+			if err != nil || target == nil || (len(args) > 0 && target == root) {
+				msg := fmt.Sprintf("no command %q", strings.Join(args, " "))
+				if s := root.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+				}
+				return exitf(ExitUsage, "%s; the commands are in 'cdnwatch --help'", msg)
+			}
+			return target.Help()
+		},
+	}
 }
 
 // flagError turns pflag's errors into usage errors that name the flag, with a suggestion

@@ -77,14 +77,14 @@ func TestWatchExitCodes(t *testing.T) {
 		want     int
 		stderrOK []string
 	}{
-		{"all complete", []string{"watch", "--provider", "aliyun-cdn", "--task-id", ok1 + "," + ok2}, ExitComplete, []string{"finished (complete)"}},
+		{"all complete", []string{"watch", "--provider", "aliyun-cdn", "--task-id", ok1 + "," + ok2}, ExitComplete, []string{"complete: every task finished"}},
 		{"one object fails", []string{"watch", "--provider", "aliyun-cdn", "--task-id", ok1, "--task-id", bad}, ExitFailed,
 			[]string{"FAILED", "http://static.example.com/d.js", "Origin Timeout"}},
 		{"unknown id", []string{"watch", "--provider", "aliyun-cdn", "--task-id", "99999999999"}, ExitFailed, []string{"UNKNOWN", "99999999999"}},
-		{"timeout", []string{"watch", "--provider", "aliyun-cdn", "--task-id", slow, "--timeout", "1s"}, ExitTimeout, []string{"finished (timeout)"}},
+		{"timeout", []string{"watch", "--provider", "aliyun-cdn", "--task-id", slow, "--timeout", "1s"}, ExitTimeout, []string{"timed out after 1s with 1 tasks pending", "pending: "}},
 		{"missing provider", []string{"watch", "--task-id", "1"}, ExitUsage, []string{"--provider is required"}},
 		{"unknown provider", []string{"watch", "--provider", "nope", "--task-id", "1"}, ExitUsage, []string{`unknown provider "nope"`}},
-		{"bad flag", []string{"watch", "--bogus"}, ExitUsage, []string{"flag provided but not defined"}},
+		{"bad flag", []string{"watch", "--bogus"}, ExitUsage, []string{"unknown flag: --bogus"}},
 		{"malformed id", []string{"watch", "--provider", "aliyun-cdn", "--task-id", "12ab"}, ExitRefused, []string{"12ab"}},
 	}
 	for _, tc := range tests {

@@ -106,7 +106,7 @@ func (a *app) runDemo(cmd *cobra.Command, o *demoOpts) error {
 		Scope: cdnsim.Scope(name), Timeout: watch.Duration{D: 2 * time.Minute}}
 	fmt.Fprintf(io.Err, "cdnwatch demo: watching %d %s tasks on the simulator at %s; Slack messages follow.\n\n", len(ids), name, api.URL)
 	start := time.Now()
-	r := &watchRun{eng: eng, disp: disp, opts: &watchOpts{deliveryTimeout: DefaultDeliveryTimeout}, input: doc,
+	r := &watchRun{eng: eng, disp: disp, opts: &watchOpts{deliveryTimeout: DefaultDeliveryTimeout, inProcess: true}, input: doc,
 		stdout: io.Out, stderr: disp.Above(io.Err)}
 	code := r.run(ctx)
 	st := sim.Stats(name)

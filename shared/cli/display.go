@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -115,10 +116,8 @@ func (d *display) tick(stop, stopped chan struct{}) {
 	}
 }
 
-// observed records what a poll returned, task by task (before the hop is stepped).
+// observed records what a poll returned, task by task. Called with d.mu held.
 func (d *display) observed(tasks map[string]provider.Task) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	for id, t := range tasks {
 		prev := d.tasks[id]
 		s := taskSeen{running: t.Status == provider.Running || prev.running, pct: prev.pct}
@@ -152,6 +151,7 @@ func (d *display) hop(h engine.Hop) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st := h.Doc.State
+	d.observed(observedTasks(h))
 	pending := make(map[string]bool, len(h.Doc.TaskIDs))
 	for _, id := range h.Doc.TaskIDs {
 		pending[id] = true
@@ -228,7 +228,7 @@ func (d *display) providerFailing(err error, next time.Duration) {
 }
 
 func (d *display) failingText() string {
-	return fmt.Sprintf("provider failing since %s (%d polls): %s", d.failSince.Local().Format("15:04:05"), d.failPolls, d.failReason)
+	return fmt.Sprintf("provider failing since %s (%s): %s", d.failSince.Local().Format("15:04:05"), plural(int64(d.failPolls), "poll"), d.failReason)
 }
 
 // failureLines is one failed object: "FAILED  task ID  PATH  REASON" on one line, or, on
@@ -275,7 +275,11 @@ func (d *display) overall() float64 {
 	for _, t := range d.tasks {
 		done += t.pct
 	}
-	return min(100, done/float64(d.total))
+	p := min(100, done/float64(d.total))
+	if d.counts.Pending > 0 {
+		p = min(p, 99.4) // never "100%" while a task is pending, rounding or not
+	}
+	return p
 }
 
 func (d *display) running() int {
@@ -486,7 +490,7 @@ func labelOr(label, id string) string {
 // shortReason is the first line of an error, without the chain of wrapping prefixes a
 // person does not need on a status line ("query aliyun-cdn tasks [..]: ...").
 func shortReason(err error) string {
-	msg := oneLine(err.Error())
+	msg := queryPrefix.ReplaceAllString(oneLine(err.Error()), "")
 	if pe := providerError(err); pe != nil {
 		msg = oneLine(pe.Error())
 	}
@@ -495,6 +499,9 @@ func shortReason(err error) string {
 	}
 	return msg
 }
+
+// queryPrefix is the client's "query aliyun-cdn tasks [1 2 3]: " in front of a poll error.
+var queryPrefix = regexp.MustCompile(`^query \S+ tasks \[[^\]]*\]: `)
 
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
@@ -515,11 +522,16 @@ func dedupePrefixes(s string) string {
 	return strings.Join(out, ": ")
 }
 
-// cliLogger logs warnings and errors as text on w; CDNWATCH_LOG_LEVEL lowers it.
-func cliLogger(w io.Writer, env *config.Env, getenv config.Getenv) *slog.Logger {
+// cliLogger logs as text on w: warnings and errors by default, only errors under a live
+// display (which itself shows a failing provider, and whose summary names what was not
+// delivered); CDNWATCH_LOG_LEVEL sets it either way.
+func cliLogger(w io.Writer, env *config.Env, getenv config.Getenv, live bool) *slog.Logger {
 	lvl := env.LogLevel
 	if getenv("CDNWATCH_LOG_LEVEL") == "" {
 		lvl = slog.LevelWarn
+		if live {
+			lvl = slog.LevelError
+		}
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }

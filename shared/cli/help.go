@@ -42,7 +42,11 @@ const (
                           tencent-cdn
   CDNWATCH_<PROVIDER>_ENDPOINT
                           another endpoint (a simulator), e.g. CDNWATCH_ALIYUN_CDN_ENDPOINT
-  CDNWATCH_<PROVIDER>_QPS calls per second (default: the provider's documented limit)`
+  CDNWATCH_<PROVIDER>_QPS calls per second (default: the provider's documented limit)
+  CDNWATCH_<PROVIDER>_LIST_QPS
+                          listing calls per second, for sweeps
+  CDNWATCH_INSTANCES      how many instances poll the account at once (each takes a share)
+  CDNWATCH_CALL_TIMEOUT   the bound of each HTTP attempt, e.g. 10s`
 	envChannels = `  CDNWATCH_SLACK_WEBHOOK_URL
                           Slack incoming webhook
   CDNWATCH_SLACK_BOT_TOKEN, CDNWATCH_SLACK_CHANNEL

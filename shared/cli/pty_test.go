@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,8 @@ import (
 	"time"
 
 	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/notify/webhook"
+	"cdnwatch/shared/watch"
 )
 
 var (
@@ -203,5 +208,231 @@ func TestDemoInPTYLeavesNoFrozenBar(t *testing.T) {
 	}
 	if !strings.Contains(text, "watching 4 aliyun-cdn tasks") || !strings.Contains(text, "would exit 1") {
 		t.Errorf("demo output:\n%s", text)
+	}
+}
+
+// recordingHook is a webhook receiver that also keeps every body it is sent by webhook-id,
+// so a test can tell a re-sent notice (same id, same failures) from a new one.
+type recordingHook struct {
+	recv   *webhook.Receiver
+	mu     sync.Mutex
+	bodies map[string][]webhook.Body
+}
+
+func (h *recordingHook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	var b webhook.Body
+	if json.Unmarshal(raw, &b) == nil {
+		h.mu.Lock()
+		h.bodies[r.Header.Get("webhook-id")] = append(h.bodies[r.Header.Get("webhook-id")], b)
+		h.mu.Unlock()
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	h.recv.ServeHTTP(w, r)
+}
+
+// kill -9 in the middle of a watch with --state, then the same command again: the rerun
+// resumes the same watch (same id, the state key verified), and no failure is lost: every
+// failed object reaches the receiver with its path and reason, and a notice id that is
+// sent again carries the same failures.
+func TestStateResumeAfterKill(t *testing.T) {
+	bin := binary(t)
+	f := newFixture(t)
+	recv, err := webhook.NewReceiver(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := &recordingHook{recv: recv, bodies: map[string][]webhook.Body{}}
+	srv := httptest.NewServer(hook)
+	defer srv.Close()
+	delete(f.env, "CDNWATCH_SLACK_WEBHOOK_URL")
+	f.env["CDNWATCH_WEBHOOK_URL"] = srv.URL + "/hook"
+	f.env["CDNWATCH_STATE_KEY"] = "state-key-for-the-resume-test"
+	var ids []string
+	failing := map[string]string{} // path → task id
+	for i := range 6 {
+		o := cdnsim.Object{Path: fmt.Sprintf("https://static.example.com/r/%d.js", i), Type: cdnsim.TypeFile,
+			Duration: time.Duration(1+i%2*6) * time.Second} // 1 s or 7 s
+		if i%2 == 0 {
+			o.FailReason = "Origin Timeout"
+		}
+		id := f.task(o)
+		ids = append(ids, id)
+		if o.FailReason != "" {
+			failing[o.Path] = id
+		}
+	}
+	state := filepath.Join(t.TempDir(), "watch.json")
+	args := []string{"watch", "--provider", "aliyun-cdn", "--task-id", strings.Join(ids, ","), "--state", state, "--interval", "2s"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	first := exec.CommandContext(ctx, bin, args...)
+	first.Env = f.binEnv()
+	var firstErr bytes.Buffer
+	first.Stderr = &firstErr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var before *watch.Document
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		data, err := os.ReadFile(state)
+		if err != nil {
+			continue
+		}
+		d, err := watch.Decode(data, []byte(f.env["CDNWATCH_STATE_KEY"]))
+		if err != nil {
+			t.Fatalf("a checkpoint does not decode and verify: %v", err)
+		}
+		if d.State.Failed > 0 && len(d.TaskIDs) > 0 {
+			before = d
+			break
+		}
+	}
+	_ = first.Process.Kill()
+	_ = first.Wait()
+	if before == nil {
+		t.Fatalf("no checkpoint with a failure while tasks were pending; stderr:\n%s", firstErr.String())
+	}
+
+	again := exec.CommandContext(ctx, bin, args...)
+	again.Env = f.binEnv()
+	var againErr bytes.Buffer
+	again.Stderr = &againErr
+	err = again.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitFailed {
+		t.Fatalf("rerun: %v, want exit 1; stderr:\n%s", err, againErr.String())
+	}
+	data, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := watch.Decode(data, []byte(f.env["CDNWATCH_STATE_KEY"]))
+	if err != nil {
+		t.Fatalf("final state: %v", err)
+	}
+	if after.State.ID != before.State.ID {
+		t.Errorf("the rerun is watch %s, the first run was %s", after.State.ID, before.State.ID)
+	}
+	if after.State.Failed != len(failing) || after.State.Complete != len(ids)-len(failing) || after.State.Finished != watch.EndFailed {
+		t.Errorf("final state: %d failed, %d complete, finished %q", after.State.Failed, after.State.Complete, after.State.Finished)
+	}
+	// No failure lost: each failed object reached the receiver with path and reason.
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	reached := map[string]bool{}
+	for id, bodies := range hook.bodies {
+		for _, b := range bodies {
+			for _, task := range b.Tasks {
+				if task.Status == "failed" && task.Reason == "Origin Timeout" && failing[task.Path] == task.ID {
+					reached[task.Path] = true
+				}
+			}
+			if fmt.Sprint(b.Tasks) != fmt.Sprint(bodies[0].Tasks) {
+				t.Errorf("notice %s sent twice with different failures: %v / %v", id, bodies[0].Tasks, b.Tasks)
+			}
+		}
+	}
+	for p := range failing {
+		if !reached[p] {
+			t.Errorf("the failure of %s never reached the receiver", p)
+		}
+	}
+	t.Logf("deliveries %d, duplicates dropped by webhook-id %d", len(recv.Deliveries()), recv.Duplicates())
+}
+
+// Ctrl-C: exit 3, what is pending, and the exact command that resumes (the document was
+// saved for it); that command picks up the same watch.
+func TestInterruptPrintsResumeCommand(t *testing.T) {
+	bin := binary(t)
+	f := newFixture(t)
+	a := f.task(cdnsim.Object{Path: "http://static.example.com/big1.bin", Type: cdnsim.TypePreload, Duration: time.Hour})
+	b := f.task(cdnsim.Object{Path: "http://static.example.com/big2.bin", Type: cdnsim.TypePreload, Duration: time.Hour})
+	tmp := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "watch", "--provider", "aliyun-cdn", "--task-id", a+","+b)
+	cmd.Env = f.binEnv("TMPDIR=" + tmp)
+	var errb syncBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !strings.Contains(errb.String(), "next poll in"); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitTimeout {
+		t.Fatalf("after Ctrl-C: %v, want exit 3; stderr:\n%s", err, errb.String())
+	}
+	out := errb.String()
+	m := regexp.MustCompile(`resume with: cdnwatch (watch --state (\S+))\n`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "interrupted with 2 tasks pending") || !strings.Contains(out, "pending: "+a+" "+b) {
+		t.Fatalf("stderr after Ctrl-C:\n%s", out)
+	}
+	saved := readState(t, m[2])
+	resume := exec.CommandContext(ctx, bin, append(strings.Fields(m[1]), "--timeout", "1s", "--json")...)
+	resume.Env = f.binEnv()
+	stdout, err := resume.Output()
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitTimeout {
+		t.Fatalf("resume: %v", err)
+	}
+	var resp watch.Response
+	if err := json.Unmarshal(stdout, &resp); err != nil || resp.State == nil || resp.State.ID != saved.State.ID || resp.State.Hops <= saved.State.Hops {
+		t.Fatalf("resumed document (err %v): %s", err, stdout)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A provider that fails for a while: the block says since when and how many polls, the
+// watch goes on, and it ends complete (exit 0) once the provider answers again.
+func TestLiveDisplayShowsProviderTrouble(t *testing.T) {
+	binary(t)
+	f := newFixture(t)
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, f.task(cdnsim.Object{Path: fmt.Sprintf("https://static.example.com/t/%d.css", i),
+			Type: cdnsim.TypeFile, Duration: 2 * time.Second}))
+	}
+	f.sim.SetFaults("aliyun-cdn", cdnsim.Faults{Fail5xx: 12})
+	raw, code := runInPTY(t, 80, 24, f.binEnv(), "watch", "--provider", "aliyun-cdn", "--task-id", strings.Join(ids, ","),
+		"--interval", "4s", "--timeout", "2m")
+	if code != ExitComplete {
+		t.Fatalf("exit %d, want 0; terminal:\n%q", code, raw)
+	}
+	if !regexp.MustCompile(`provider failing since \d\d:\d\d:\d\d \(\d+ polls?\): `).MatchString(raw) {
+		t.Errorf("the block never said the provider was failing:\n%q", raw)
+	}
+	// A frame as a person saw it while the provider failed.
+	scr := newScreen(t, 80, 24)
+	if i := strings.Index(raw, "provider failing since"); i > 0 {
+		if j := strings.Index(raw[i:], "\x1b[J"); j > 0 {
+			scr.feed(raw[:i+j])
+			t.Logf("while failing:\n%s", scr.last())
+		}
+	}
+	final := newScreen(t, 80, 24)
+	final.feed(raw)
+	if text := final.last(); strings.Contains(text, "provider failing") || !strings.Contains(text, "complete: every task finished") {
+		t.Errorf("final screen:\n%s", text)
 	}
 }

@@ -39,6 +39,10 @@ func refusal(providerName string, err error) error {
 	case pe != nil && pe.Kind == provider.KindInvalidID:
 		return exitf(ExitRefused, "%s", shortProviderMessage(pe))
 	}
+	var ue *notify.UnconfiguredError
+	if errors.As(err, &ue) {
+		return exitf(ExitUsage, "%s", oneLine(ue.Error()))
+	}
 	var oe *engine.OpenError
 	if errors.As(err, &oe) {
 		msg := oneLine(oe.Err.Error())

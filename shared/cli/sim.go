@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/notify/slack"
 	"cdnwatch/shared/provider"
 )
 
@@ -31,6 +32,8 @@ type simOpts struct {
 	failRate                                           float64
 	seed                                               int64
 	latency                                            time.Duration
+	slack                                              bool
+	shape                                              string
 	quota                                              mapValue // sim_quota.go
 }
 
@@ -69,6 +72,8 @@ same as a file to source (CDNWATCH_SIM_TASK_IDS holds the ids). Stop it with Ctr
 	fs.Int64Var(&o.seed, "seed", 1, "random seed of the generated tasks")
 	durationFlag(fs, &o.latency, "latency", 0, "", "extra latency per call")
 	fs.StringVar(&o.envFile, "env-file", "", "also write the exports (and CDNWATCH_SIM_TASK_IDS) to FILE, for '. ./FILE'")
+	fs.StringVar(&o.shape, "shape", "linear", "how progress grows: linear, step25, square, stuck or mix")
+	fs.BoolVar(&o.slack, "slack", false, "also receive Slack incoming-webhook posts (under /services/) and print them: the sample events notify slack")
 	fs.Var(o.quota, "quota", "what remains of a daily submit quota, KIND=N with KIND refresh, directory, regex or prefetch (repeatable)")
 	return cmd
 }
@@ -79,7 +84,8 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	refreshR, err1 := parseRange(o.refresh)
 	preloadR, err2 := parseRange(o.preload)
 	pendingR, err3 := parseRange(o.pending)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	shape, err4 := cdnsim.ParseShape(o.shape)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return exitf(ExitUsage, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	if o.tasks < 0 || o.failRate < 0 || o.failRate > 1 {
@@ -95,16 +101,26 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	if !slices.Contains(sim.Providers(), *name) {
 		return exitf(ExitUsage, "the simulator does not speak %q (it speaks %s)", *name, strings.Join(sim.Providers(), ", "))
 	}
+	// The tasks events/ names first, so the generated ids go around them.
+	samples := sim.AddSamples(*name, sim.Now())
 	if err := setQuotas(sim, *name, o.quota); err != nil {
 		return exitf(ExitUsage, "--quota: %v", err)
 	}
 	ids := sim.Populate(*name, cdnsim.Population{Count: o.tasks, Seed: o.seed, FailRate: o.failRate,
-		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR})
+		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR, Shape: shape})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return exitf(ExitUsage, "listen %s: %v", o.addr, err)
 	}
-	srv := &http.Server{Handler: sim.Handler(*name), ReadHeaderTimeout: 10 * time.Second}
+	handler := sim.Handler(*name)
+	if o.slack {
+		// No provider API serves /services/, so the webhook receiver can share the port.
+		mux := http.NewServeMux()
+		mux.Handle("/services/", slack.NewReceiver(io.Out))
+		mux.Handle("/", handler)
+		handler = mux
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -116,6 +132,9 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	if key == SimAccessKeyID {
 		exports = append(exports, fmt.Sprintf("export %s=%s %s=%s", idVar, key, secretVar, secret))
 	}
+	if o.slack {
+		exports = append(exports, fmt.Sprintf("export %s=http://%s/services/T0SIM/B0SIM/cdnwatch-sim", slack.EnvWebhookURL, ln.Addr()))
+	}
 	scope := ""
 	for k, v := range cdnsim.Scope(*name) {
 		scope += fmt.Sprintf(" --scope %s=%s", k, v)
@@ -126,6 +145,9 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 		fmt.Fprintln(io.Out, "  "+e)
 	}
 	fmt.Fprintf(io.Out, "  cdnwatch watch --provider %s%s --task-id %s\n", *name, scope, strings.Join(ids, ","))
+	if len(samples) > 0 {
+		fmt.Fprintf(io.Out, "  the sample events (events/) name %d of its tasks: %s\n", len(samples), strings.Join(samples, ","))
+	}
 	if o.envFile != "" {
 		body := "# written by cdnwatch sim; source it: . ./" + filepath.Base(o.envFile) + "\n" +
 			strings.Join(exports, "\n") + "\nexport CDNWATCH_SIM_TASK_IDS=" + strings.Join(ids, ",") + "\n"

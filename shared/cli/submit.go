@@ -70,7 +70,7 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 	}
 	disp := newDisplay(io.Err)
 	stderr := disp.Above(io.Err)
-	logger := cliLogger(stderr, env, getenv)
+	logger := cliLogger(stderr, env, getenv, disp.live)
 	eng, err := env.Engine(logger)
 	if err != nil {
 		return fail(ExitUsage, err)

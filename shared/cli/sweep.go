@@ -96,7 +96,7 @@ func (a *app) runSweep(cmd *cobra.Command, o *sweepOpts) error {
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
-	logger := cliLogger(io.Err, env, a.getenv)
+	logger := cliLogger(io.Err, env, a.getenv, false)
 	eng, err := env.Engine(logger)
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
@@ -136,9 +136,9 @@ func (a *app) runSweep(cmd *cobra.Command, o *sweepOpts) error {
 	if err != nil {
 		var oe *sweep.OpenError
 		switch {
-		case provider.Refused(err) || errors.As(err, &oe):
+		case provider.Refused(err):
 			return refusal(doc.Sweep.Provider, err)
-		case sweep.IsConfigError(err):
+		case errors.As(err, &oe), sweep.IsConfigError(err):
 			return exitf(ExitUsage, "%s", oneLine(err.Error()))
 		}
 		return exitf(ExitFailed, "%s", oneLine(err.Error()))

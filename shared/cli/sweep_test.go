@@ -38,6 +38,10 @@ func TestSweepEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("--json: %v\n%s", err, stdout)
 	}
+	// camelCase throughout, the window included.
+	if !strings.Contains(stdout, `"from": "`) || strings.Contains(stdout, `"From"`) || strings.Contains(stdout, `"To"`) {
+		t.Errorf("--json is not camelCase:\n%s", stdout)
+	}
 	d := res.Digest
 	if fmt.Sprint(d.Complete, d.Failed, d.Running) != fmt.Sprint([]string{ok}, []string{bad}, []string{slow}) {
 		t.Errorf("digest %v %v %v; want %s complete, %s failed, %s running (not %s, %s)", d.Complete, d.Failed, d.Running,

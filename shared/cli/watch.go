@@ -41,6 +41,8 @@ type watchOpts struct {
 	scope                               mapValue
 	interval, timeout, deliveryTimeout  time.Duration
 	json                                bool
+	// inProcess: the demo, whose document lives and ends with the process.
+	inProcess bool
 }
 
 func (a *app) watchCmd() *cobra.Command {
@@ -128,7 +130,7 @@ func (a *app) runWatch(cmd *cobra.Command, o *watchOpts) error {
 		return exitf(ExitUsage, "%v", &provider.ErrUnknownProvider{Name: doc.Provider})
 	}
 	disp := newDisplay(a.io.Err)
-	logger := cliLogger(disp.Above(a.io.Err), env, a.getenv)
+	logger := cliLogger(disp.Above(a.io.Err), env, a.getenv, disp.live)
 	eng, err := env.Engine(logger)
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
@@ -262,29 +264,35 @@ type watchRun struct {
 func (r *watchRun) run(parent context.Context) int {
 	o := r.opts
 	r.cur, r.failed = r.input, undelivered{}
+	timeout := effectiveTimeout(r.input)
+	// The deadline counts from the watch's start: state.started when resuming, else now.
+	// It never moves: the first hop's state may record a later start (its poll may have
+	// hung), and the timeout step below accounts for that.
 	start := time.Now()
 	if st := r.input.State; st != nil {
 		start = st.StartedAt()
 	}
-	timeout := r.input.Timeout.D
-	if timeout == 0 {
-		timeout = watch.DefaultTimeout
-	}
-	deadline := start.Add(timeout)
+	deadlineAt := start.Add(timeout)
+	deadline := func() time.Time { return deadlineAt }
 
+	// The engine's context ends at the deadline even in the middle of a call to a
+	// provider that never answers; once the tasks ended, at the end of the delivery
+	// timeout instead.
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	wd := &watchdog{cancel: cancel}
 	defer wd.stop()
-	wd.at(deadline, errWatchTimeout)
+	wd.at(deadline(), errWatchTimeout)
 	if r.input.Finished() {
 		r.tasksDone = time.Now()
 		wd.at(r.tasksDone.Add(r.patience(r.input)), errDeliveryPatience)
 	}
 
 	r.eng.MaxDeliveryHops = 0 // bounded by --delivery-timeout instead
-	r.eng.Open = observingOpener(r.eng.Open, r.disp.observed)
 	r.eng.OnHop = func(h engine.Hop) {
+		if st := h.Doc.State; st != nil && r.input.State == nil && st.Started > start.Unix() {
+			r.restart(h.Doc, start)
+		}
 		r.disp.hop(h)
 		r.cur = h.Doc
 		r.noteDelivery(h)
@@ -299,11 +307,23 @@ func (r *watchRun) run(parent context.Context) int {
 	var refused error
 	backoff := time.Second
 	for {
-		h, err := r.eng.Run(ctx, r.cur, deadline.Add(24*time.Hour))
+		until := deadline()
+		if r.cur.Finished() {
+			until = r.tasksDone.Add(r.patience(r.cur))
+		}
+		h, err := r.eng.Run(ctx, r.cur, until)
 		if h.Doc != nil {
 			r.cur = h.Doc
 		}
-		if err == nil || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			break
+		}
+		if err == nil {
+			// Run stops before a hop that would start after until. A finished watch
+			// still delivering goes on while its delivery timeout allows the next try.
+			if r.cur.Finished() && !r.cur.Done() && time.Now().Add(h.Wait).Before(r.tasksDone.Add(r.patience(r.cur))) {
+				continue
+			}
 			break
 		}
 		if engine.Permanent(err) {
@@ -311,27 +331,26 @@ func (r *watchRun) run(parent context.Context) int {
 			break
 		}
 		// Transient trouble: the engine gave up for now; the watch does not. Try again
-		// with backoff capped by the interval, until the timeout ends the context.
+		// with backoff capped by the interval, until the deadline ends the context.
 		wait := min(backoff, r.eng.Policy.Max)
 		if r.cur.Interval.D > 0 {
 			wait = min(wait, r.cur.Interval.D)
 		}
 		r.disp.providerFailing(err, wait)
 		backoff *= 2
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-		if ctx.Err() != nil {
+		if sleepCtx(ctx, wait) != nil {
 			break
 		}
 	}
-	cause := context.Cause(ctx)
 	interrupted := parent.Err() != nil
-	if !interrupted && refused == nil && !r.cur.Finished() && (errors.Is(cause, errWatchTimeout) || !time.Now().Before(deadline)) {
-		r.timeoutStep(parent, start)
+	if !interrupted && refused == nil && !r.cur.Finished() {
+		// The next poll would come after the deadline (or the deadline cut a call short):
+		// at the deadline, one last poll and the timeout notice, in a few seconds.
+		if sleepCtx(parent, time.Until(deadline())) != nil {
+			interrupted = true
+		} else {
+			r.finalHop(parent)
+		}
 	}
 	r.disp.close()
 
@@ -342,6 +361,47 @@ func (r *watchRun) run(parent context.Context) int {
 	}
 	return res.code
 }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// restart dates a new watch's state from when the command began it: Step records the
+// end of the first hop, which a first poll that hangs can put a long way later, and the
+// timeout counts from the start. The engine goes on with the same document.
+func (r *watchRun) restart(doc *watch.Document, start time.Time) {
+	doc.State.Started = start.Unix()
+	if err := watch.Seal(doc, r.eng.StateKey); err != nil {
+		fmt.Fprintf(r.stderr, "cdnwatch watch: seal the document: %v\n", err)
+	}
+}
+
+// finalHop is the hop at the deadline: one last poll with the engine (a provider that
+// does not answer gets finalPoll), then, unless that ended the watch, a pure step that
+// marks it timed out; its timeout notice gets the rest of timeoutGrace to be delivered.
+func (r *watchRun) finalHop(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, finalPoll)
+	h, err := r.eng.Step(ctx, r.cur)
+	cancel()
+	if err == nil && h.Doc.Finished() {
+		return // OnHop kept it
+	}
+	r.timeoutStep(parent)
+}
+
+// finalPoll bounds the last poll at the deadline; the timeout notice's delivery gets the
+// rest of timeoutGrace.
+const finalPoll = 2 * time.Second
 
 // patience is how long delivery may go on once the tasks ended.
 func (r *watchRun) patience(d *watch.Document) time.Duration {
@@ -355,16 +415,23 @@ func (r *watchRun) patience(d *watch.Document) time.Duration {
 // timeoutStep ends a watch whose timeout passed while the engine was waiting or stuck on
 // a provider that does not answer: a pure step with no answers marks it timed out and
 // queues the timeout notice, which gets a few seconds to be delivered.
-func (r *watchRun) timeoutStep(parent context.Context, start time.Time) {
+func (r *watchRun) timeoutStep(parent context.Context) {
 	doc := r.cur
 	now := time.Now()
+	timeout := effectiveTimeout(doc)
 	if doc.State == nil {
-		// Not one poll was answered: begin the state at the watch's start, so the step
-		// below sees the timeout as passed.
-		doc = watch.Step(doc, nil, start, r.eng.Policy, watch.Info{}).Doc
+		// Not one hop made it: begin the state at the watch's start, so the step below
+		// sees the timeout as passed.
+		doc = watch.Step(doc, nil, now.Add(-timeout), r.eng.Policy, watch.Info{}).Doc
 	}
-	res := watch.Step(doc, nil, now, r.eng.Policy, watch.Info{})
-	ctx, cancel := context.WithTimeout(parent, min(r.opts.deliveryTimeout, timeoutGrace))
+	// The state's start is when the first hop ended, which a hanging first poll delays:
+	// step at the state's own timeout when that is a moment later than now.
+	at := now
+	if end := doc.State.StartedAt().Add(timeout); end.After(at) {
+		at = end
+	}
+	res := watch.Step(doc, nil, at, r.eng.Policy, watch.Info{})
+	ctx, cancel := context.WithTimeout(parent, min(r.opts.deliveryTimeout, timeoutGrace-finalPoll))
 	defer cancel()
 	rep := r.eng.Dispatcher.Deliver(ctx, &res.Doc.State.Outbox, res.Doc.Notify)
 	if err := watch.Seal(res.Doc, r.eng.StateKey); err != nil {
@@ -528,7 +595,7 @@ func (r *watchRun) summary(res watchOutcome) {
 	if r.opts.json {
 		where = append(where, "stdout (--json)")
 	}
-	if res.word == "interrupted" || res.word == "timeout" {
+	if (res.word == "interrupted" || res.word == "timeout") && !r.opts.inProcess {
 		file := r.opts.stateFile
 		if file == "" || r.stateErr != nil {
 			file = r.saveForResume()
@@ -546,7 +613,7 @@ func (r *watchRun) summary(res watchOutcome) {
 	}
 	if len(where) > 0 {
 		fmt.Fprintf(w, "  document: %s\n", strings.Join(where, " and "))
-	} else {
+	} else if !r.opts.inProcess {
 		fmt.Fprintln(w, "  document: not kept (add --state FILE or --json)")
 	}
 	if len(res.undelivered) > 0 {

@@ -28,6 +28,9 @@ type Env struct {
 	LogLevel    slog.Level
 	Credentials *provider.Credentials // explicit credentials (FC role), nil = SDK default chains
 	HTTPClient  *http.Client
+	// Redact are more values no log line may show (the values of CDNWATCH_SECRET_ID's
+	// secret, see WithSecret).
+	Redact []string
 }
 
 // FromEnv reads the environment. It fails on values that are present but wrong.
@@ -78,10 +81,14 @@ func (e *Env) ProviderConfig(name string) (provider.Config, error) {
 // Logger makes the JSON logger the functions use (text for a terminal is the CLI's).
 func (e *Env) Logger(w io.Writer, json bool) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: e.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if json {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	if r := redactable(e.Redact); len(r) > 0 {
+		h = notify.NewRedactingHandler(h, r...)
+	}
+	return slog.New(h)
 }
 
 // Engine wires an engine from the environment.
@@ -92,7 +99,7 @@ func (e *Env) Engine(logger *slog.Logger) (*engine.Engine, error) {
 	}
 	// Channels keep their secrets out of errors; this catches anything that slips through
 	// (a library's own message, a future log line) before it reaches the log.
-	if secrets := append(SecretsOf(chans), string(e.StateKey)); logger != nil {
+	if secrets := append(append(SecretsOf(chans), string(e.StateKey)), e.Redact...); logger != nil {
 		logger = slog.New(notify.NewRedactingHandler(logger.Handler(), redactable(secrets)...))
 	}
 	// Providers log through the same redacting logger, so CDNWATCH_LOG_LEVEL=debug reaches

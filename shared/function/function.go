@@ -49,6 +49,12 @@ type Options struct {
 	NoDeadline time.Duration
 	// Tune, when set, adjusts each engine after it is built (tests: a faster policy).
 	Tune func(*engine.Engine)
+	// Secrets reads the secret CDNWATCH_SECRET_ID names (config.WithSecret); nil where
+	// the runtime has no secret store.
+	Secrets config.SecretSource
+	// Setenv, when set, puts the secret's variables into the process environment too
+	// (os.Setenv in the functions), where the SDKs' default credential chains look.
+	Setenv func(name, value string) error
 }
 
 // Handler runs invocations. It is safe for concurrent use (FC runs invocations of one
@@ -77,11 +83,29 @@ func New(opts Options) (*Handler, error) {
 	if opts.NoDeadline <= 0 {
 		opts.NoDeadline = 2 * time.Minute
 	}
+	// The secret is read once, at start: its values sit under the environment for the
+	// life of the instance and join the redaction list.
+	sec, err := config.WithSecret(context.Background(), opts.Getenv, opts.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	opts.Getenv = sec.Get
+	if opts.Setenv != nil {
+		for _, name := range sec.Applied {
+			if err := opts.Setenv(name, sec.Get(name)); err != nil {
+				return nil, fmt.Errorf("apply %s from the secret: %w", name, err)
+			}
+		}
+	}
 	env, err := config.FromEnv(opts.Getenv)
 	if err != nil {
 		return nil, err
 	}
+	env.Redact = append(env.Redact, sec.Values...)
 	h := &Handler{opts: opts, env: env, logger: env.Logger(opts.Log, true).With("runtime", string(opts.Runtime))}
+	if len(sec.Applied) > 0 {
+		h.logger.Info("configuration read from the secret", "secret", opts.Getenv(config.EnvSecretID), "variables", sec.Applied)
+	}
 	// Fail at start, not at the first event, when a channel is misconfigured.
 	if _, err := h.engine(nil); err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/config/awschain"
 	"cdnwatch/shared/engine"
 	"cdnwatch/shared/function"
 	"cdnwatch/shared/internal/mototest"
@@ -89,7 +90,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tMoto")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "moto-secret")
 	env := map[string]string{"CDNWATCH_ALIYUN_CDN_ENDPOINT": api.URL}
-	queue := sqsqueue.New(func(k string) string { return env[k] }) // default: the source queue, from the ARN
+	queue := sqsqueue.New(func(k string) string { return env[k] }, awschain.Load) // default: the source queue, from the ARN
 	queue.Client = c
 	h, err := function.New(function.Options{Runtime: trigger.Lambda, Getenv: func(k string) string { return env[k] },
 		Log: testWriter{t}, Queue: queue,

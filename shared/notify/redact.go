@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces a secret in redacted text.
@@ -14,7 +15,10 @@ const Redacted = "[REDACTED]"
 // urlPattern finds URLs in free text. Webhook URLs carry their secret in the path or the
 // query (Slack's /services/T/B/secret, DingTalk's access_token=...), so only the scheme
 // and host are kept.
-var urlPattern = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.\-]*://)([^\s/?#"'<>@]*@)?([^\s/?#"'<>]*)([^\s"'<>]*)`)
+// Compiled on first use, not at start.
+var urlPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.\-]*://)([^\s/?#"'<>@]*@)?([^\s/?#"'<>]*)([^\s"'<>]*)`)
+})
 
 // RedactURL keeps only the scheme and host of a URL ("https://hooks.slack.com"), which is
 // enough to tell which service failed. Unparsable input yields Redacted.
@@ -29,8 +33,8 @@ func RedactURL(raw string) string {
 // RedactString strips the path, query and user info of every URL in s, then replaces
 // each secret (and its URL-escaped forms) with Redacted.
 func RedactString(s string, secrets ...string) string {
-	s = urlPattern.ReplaceAllStringFunc(s, func(m string) string {
-		sub := urlPattern.FindStringSubmatch(m)
+	s = urlPattern().ReplaceAllStringFunc(s, func(m string) string {
+		sub := urlPattern().FindStringSubmatch(m)
 		out := sub[1] + sub[3]
 		if rest := sub[4]; rest != "" && rest != "/" {
 			out += "/…"

@@ -38,8 +38,7 @@ func Split(d *Document, budget int) ([]*Document, error) {
 		return nil, fmt.Errorf("split watch document: state missing (run Step first)")
 	}
 	// Overhead without ids: what every part costs at least.
-	bare := d.clone()
-	bare.TaskIDs = nil
+	bare := cloneWithoutIDs(d)
 	ob, err := Encode(bare)
 	if err != nil {
 		return nil, err
@@ -80,7 +79,7 @@ func splitInto(d *Document, parts int) ([]*Document, error) {
 	parent := d.State
 	for i := 0; i*per < len(ids); i++ {
 		chunk := ids[i*per : min(len(ids), (i+1)*per)]
-		p := d.clone()
+		p := cloneWithoutIDs(d) // each part copies its own ids only, not the whole list
 		p.TaskIDs = append([]string(nil), chunk...)
 		p.MAC = ""
 		// The schedule's runs index the whole list; a part starts by looking at every id.
@@ -103,4 +102,11 @@ func splitInto(d *Document, parts int) ([]*Document, error) {
 	}
 	out[0].State.Total = parent.Total - moved
 	return out, nil
+}
+
+// cloneWithoutIDs deep-copies d except its task ids (nil in the copy).
+func cloneWithoutIDs(d *Document) *Document {
+	c := *d
+	c.TaskIDs = nil
+	return c.clone()
 }

@@ -132,6 +132,9 @@ func (s *State) validate(pending int) error {
 		if r.N > pending-covered { // compared this way round so a huge n cannot overflow
 			return &DecodeError{Field: fmt.Sprintf("state.due[%d].n", i), Problem: fmt.Sprintf("runs cover more than the %d pending ids", pending)}
 		}
+		if r.E < 0 || r.E > MaxDueE { // the schedule's expectation (schedule.go)
+			return &DecodeError{Field: fmt.Sprintf("state.due[%d].e", i), Problem: fmt.Sprintf("%d is outside 0–%d", r.E, MaxDueE)}
+		}
 		covered += r.N
 	}
 	switch s.Finished {

@@ -218,16 +218,28 @@ func TestScheduleFollowsProgress(t *testing.T) {
 			provider.Object{Status: provider.Running, Progress: p, Created: created})}
 	}
 	pol := Policy{Min: 2 * time.Second, Max: 10 * time.Minute}
-	// 50% after 100 s (99 s counting the creation time's one-second resolution):
-	// about 99 s to go; look 1 s (Slack) after that.
-	if w := Step(doc("1"), at("50%"), t0, pol, Info{}).Wait; w != 100*time.Second {
-		t.Errorf("wait at 50%% = %v, want 100s", w)
+	// 50% after 100 s: about 99 s to go, but a first estimate is only a hint: the next
+	// look is on the 20 s guard grid.
+	first := Step(doc("1"), at("50%"), t0, pol, Info{})
+	if first.Wait != 20*time.Second {
+		t.Errorf("wait at 50%% = %v, want the 20s guard", first.Wait)
+	}
+	// 20 s later it reads 60% (linear progress): the estimate held (still done at about
+	// +99 s), so it is trusted: the next look is at the finish, +100 s.
+	second := Step(first.Doc, at("60%"), t0.Add(20*time.Second), pol, Info{})
+	if second.Wait != 80*time.Second {
+		t.Errorf("wait after a confirmed estimate = %v, want 80s (the finish at +100s)", second.Wait)
+	}
+	// Still 50% 20 s later: progress stalled, the estimate did not hold: back to the guard.
+	stalled := Step(first.Doc, at("50%"), t0.Add(20*time.Second), pol, Info{})
+	if stalled.Wait != 20*time.Second {
+		t.Errorf("wait after a stall = %v, want the 20s guard", stalled.Wait)
 	}
 	// The same, but the watch times out in 20 s: wake for the timeout.
 	short := doc("1")
-	short.Timeout = Duration{20 * time.Second}
-	if w := Step(short, at("50%"), t0, pol, Info{}).Wait; w != 20*time.Second {
-		t.Errorf("wait with 20s to the timeout = %v, want 20s", w)
+	short.Timeout = Duration{15 * time.Second}
+	if w := Step(short, at("50%"), t0, pol, Info{}).Wait; w != 15*time.Second {
+		t.Errorf("wait with 15s to the timeout = %v, want 15s", w)
 	}
 	// 99% after 100 s: about 1 s to go: the floor.
 	if w := Step(doc("1"), at("99%"), t0, pol, Info{}).Wait; w != 2*time.Second {
@@ -239,9 +251,9 @@ func TestScheduleFollowsProgress(t *testing.T) {
 	if w := Step(d, at("10%"), t0, pol, Info{}).Wait; w != 30*time.Second {
 		t.Errorf("wait at 10%% with interval 30s = %v, want 30s", w)
 	}
-	// No progress at all: no estimate; look again after Unstarted (default 10 s).
-	if w := Step(doc("1"), at(""), t0, pol, Info{}).Wait; w != 10*time.Second {
-		t.Errorf("wait without progress = %v, want 10s", w)
+	// No progress at all: no estimate; the guard grid.
+	if w := Step(doc("1"), at(""), t0, pol, Info{}).Wait; w != 20*time.Second {
+		t.Errorf("wait without progress = %v, want 20s", w)
 	}
 }
 

@@ -208,6 +208,7 @@ func Run(ctx context.Context, bin string, rt *Runtime, env []string, timeout tim
 		return Result{}, fmt.Errorf("start %s: %w", bin, err)
 	}
 	invs, runErr := rt.InvokeAll(timeout)
+	hwm := peakRSS(cmd.Process.Pid)
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	waitErr := cmd.Wait()
 	pw.Close()
@@ -224,6 +225,12 @@ func Run(ctx context.Context, bin string, rt *Runtime, env []string, timeout tim
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.MaxRSS = ru.Maxrss * 1024 // Linux reports kilobytes
 	}
+	if hwm > 0 {
+		// getrusage's ru_maxrss of a child counts the parent's resident set it was forked
+		// from, so a small binary reads as large as its (test or bench) parent; the
+		// kernel's high-water mark of the exec'd process is its own.
+		res.MaxRSS = hwm
+	}
 	mu.Lock()
 	res.Output = out.String()
 	mu.Unlock()
@@ -232,6 +239,24 @@ func Run(ctx context.Context, bin string, rt *Runtime, env []string, timeout tim
 		runErr = errors.Join(runErr, waitErr)
 	}
 	return res, errors.Join(append([]error{runErr}, rt.Problems()...)...)
+}
+
+// peakRSS reads VmHWM (the peak resident set since exec) of a running process from
+// /proc/<pid>/status, in bytes; 0 where /proc is not there.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 // Push queues one more event and lets the next poll of the runtime API take it: with

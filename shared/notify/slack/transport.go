@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"cdnwatch/shared/notify/internal/hookhttp"
@@ -58,11 +59,11 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // codePattern matches Slack's plain-text error codes ("no_service"). Anything else in a
 // body is not kept: it could echo the request.
-var codePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`)
+var codePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`) })
 
 func slackCode(body []byte) string {
 	s := strings.TrimSpace(string(body))
-	if codePattern.MatchString(s) {
+	if codePattern().MatchString(s) {
 		return s
 	}
 	return ""

@@ -70,6 +70,11 @@ func TestNoSuchDistribution(t *testing.T) {
 		!strings.Contains(err.Error(), "E9NOSUCHDIST") || !strings.Contains(err.Error(), "scope.distributionId") {
 		t.Errorf("err %v; want a NoSuchDistribution refusal naming E9NOSUCHDIST and scope.distributionId", err)
 	}
+	// A refusal everywhere: the kind the functions drop as poison (trigger.IsPoison), not
+	// one they retry as transient.
+	if provider.KindOf(err) != provider.KindInvalidID || len(pe.IDs) != 1 {
+		t.Errorf("NoSuchDistribution is kind %v with ids %v; want %v naming the ids", provider.KindOf(err), pe.IDs, provider.KindInvalidID)
+	}
 }
 
 // Every path of the batch is a row with the invalidation's one status; an invalidation

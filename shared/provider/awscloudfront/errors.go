@@ -81,9 +81,13 @@ func classify(code string, status int) provider.Kind {
 	switch code {
 	case "AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch",
 		"UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException", "MissingAuthenticationToken",
-		"IncompleteSignature", "InvalidSignatureException", "NoSuchDistribution":
+		"IncompleteSignature", "InvalidSignatureException":
 		return provider.KindAuth
-	case "InvalidArgument":
+	case "InvalidArgument",
+		// The ids are only unique within their distribution: a distribution that does not
+		// exist makes them ids that never will, a refusal that no retry mends (the command
+		// exits 4; a function drops the document as poison instead of retrying it).
+		"NoSuchDistribution":
 		return provider.KindInvalidID
 	}
 	if _, ok := retry.DefaultThrottleErrorCodes[code]; ok || status == http.StatusTooManyRequests {

@@ -1,22 +1,21 @@
 // Package mnsqueue is the Aliyun MNS continuation: a pending watch goes to
-// CDNWATCH_MNS_QUEUE (default: the queue the record came from) with DelaySeconds, through
-// aliyun-mns-go-sdk, split to MNS's 64 KB message budget.
+// CDNWATCH_MNS_QUEUE (default: the queue the record came from) with DelaySeconds, by one
+// signed SendMessage of our own (send.go), split so that each base64 body fits MNS's 64 KB.
 package mnsqueue
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
-	"net"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
-	alimns "github.com/aliyun/aliyun-mns-go-sdk"
 	"github.com/aliyun/credentials-go/credentials"
-	"github.com/valyala/fasthttp"
 
 	"cdnwatch/shared/trigger"
-	"cdnwatch/shared/watch"
 )
 
 // Environment variables.
@@ -34,6 +33,10 @@ type Queue struct {
 	queue, endpoint, dlq string
 	region, account      string // FC_REGION / FC_ACCOUNT_ID, for a default endpoint
 	timeout              time.Duration
+	hc                   *http.Client
+
+	mu    sync.Mutex
+	chain credentials.Credential // the Aliyun default chain, made on first use
 }
 
 // New reads CDNWATCH_MNS_QUEUE, CDNWATCH_MNS_ENDPOINT, CDNWATCH_MNS_DLQ, and FC's
@@ -46,11 +49,14 @@ func New(getenv func(string) string) *Queue {
 		region:   strings.TrimSpace(getenv("FC_REGION")),
 		account:  strings.TrimSpace(getenv("FC_ACCOUNT_ID")),
 		timeout:  10 * time.Second,
+		hc:       &http.Client{},
 	}
 }
 
-func (q *Queue) Name() string            { return "mns" }
-func (q *Queue) Budget() int             { return watch.BudgetMNS }
+func (q *Queue) Name() string { return "mns" }
+
+// Budget is the largest document whose base64 fits one 64 KB message.
+func (q *Queue) Budget() int             { return base64.StdEncoding.DecodedLen(MaxBodyBytes) }
 func (q *Queue) MaxDelay() time.Duration { return MaxDelay }
 
 // DeadLetter is the target of CDNWATCH_MNS_DLQ, or "".
@@ -88,80 +94,68 @@ func (q *Queue) Target(source string) string {
 	return ep + "#" + name
 }
 
-// Send implements trigger.Queue. Credentials come from the invocation context (the FC
-// function role) when present, else the Aliyun default chain.
+// Send implements trigger.Queue: one signed SendMessage (send.go) whose MessageBody is
+// the document in base64, as MNS asks; s.yaml's MNS trigger sets IsBase64Decode: true, so
+// EventBridge hands FC the document itself in data.messageBody. Credentials come from the
+// invocation context (the FC function role) when present, else the Aliyun default chain.
 func (q *Queue) Send(ctx context.Context, target string, body []byte, delay time.Duration, _ map[string]string) error {
 	ep, name, ok := strings.Cut(target, "#")
 	if !ok || ep == "" || name == "" {
 		return fmt.Errorf("mns: bad target %q", target)
 	}
-	client, err := q.client(ctx, ep)
+	if u, err := url.Parse(ep); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("mns: endpoint %q: want https://<account>.mns.<region>.aliyuncs.com", ep)
+	}
+	k, err := q.key(ctx)
 	if err != nil {
 		return err
 	}
-	queue := alimns.NewMNSQueue(name, client)
-	req := alimns.MessageSendRequest{MessageBody: string(body),
-		DelaySeconds: int64(min(max(delay, 0), MaxDelay).Round(time.Second) / time.Second), Priority: 8}
-	type result struct{ err error }
-	done := make(chan result, 1)
-	go func() {
-		_, err := queue.SendMessage(req)
-		done <- result{err}
-	}()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("mns SendMessage to queue %s: %w", name, context.Cause(ctx))
-	case r := <-done:
-		if r.err != nil {
-			return fmt.Errorf("mns SendMessage to queue %s: %w", name, r.err)
-		}
+	ctx, cancel := context.WithTimeout(ctx, q.timeout)
+	defer cancel()
+	delaySeconds := int64(min(max(delay, 0), MaxDelay).Round(time.Second) / time.Second)
+	if _, err := sendMessage(ctx, q.hc, ep, name, k, EncodeBody(body), delaySeconds, time.Now()); err != nil {
+		return fmt.Errorf("mns SendMessage to queue %s: %w", name, err)
 	}
 	return nil
 }
 
-// client builds an SDK client. The SDK insists on an endpoint of the form
-// http(s)://<account>.mns.<region>.aliyuncs.com (and panics otherwise); an override with
-// another host (a local fake in tests) gets a canonical URL and a transport that dials the
-// override's address.
-func (q *Queue) client(ctx context.Context, ep string) (c alimns.MNSClient, err error) {
-	u, err := url.Parse(ep)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("mns: endpoint %q: want https://<account>.mns.<region>.aliyuncs.com", ep)
+// EncodeBody is the MessageBody cdnwatch sends for a document: its base64.
+func EncodeBody(doc []byte) string { return base64.StdEncoding.EncodeToString(doc) }
+
+// key returns the credentials to sign with: the FC role's from ctx, else the Aliyun
+// default chain (environment, profile, RAM role), made once and reused (it refreshes
+// STS credentials itself).
+func (q *Queue) key(ctx context.Context) (key, error) {
+	if c := trigger.CredentialsFrom(ctx); c != nil {
+		return key{c.AccessKeyID, c.AccessKeySecret, c.SecurityToken}, nil
 	}
-	cfg := alimns.AliMNSClientConfig{EndPoint: ep, TimeoutSecond: int64(q.timeout / time.Second)}
-	if creds := trigger.CredentialsFrom(ctx); creds != nil {
-		cfg.AccessKeyId, cfg.AccessKeySecret, cfg.Token = creds.AccessKeyID, creds.AccessKeySecret, creds.SecurityToken
-	} else {
+	q.mu.Lock()
+	if q.chain == nil {
 		cred, err := credentials.NewCredential(nil)
 		if err != nil {
-			return nil, fmt.Errorf("mns: Aliyun credentials: %w", err)
+			q.mu.Unlock()
+			return key{}, fmt.Errorf("mns: Aliyun credentials: %w", err)
 		}
-		cfg.Credential = cred
+		q.chain = cred
 	}
-	redirect := ""
-	if len(strings.Split(u.Host, ".")) != 5 {
-		redirect = u.Host
-		if _, _, err := net.SplitHostPort(redirect); err != nil {
-			redirect = net.JoinHostPort(redirect, map[bool]string{true: "443", false: "80"}[u.Scheme == "https"])
-		}
-		cfg.EndPoint = "http://0.mns.local.aliyuncs.com"
+	chain := q.chain
+	q.mu.Unlock()
+	m, err := chain.GetCredential()
+	if err != nil {
+		return key{}, fmt.Errorf("mns: Aliyun credentials: %w", err)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			c, err = nil, fmt.Errorf("mns: endpoint %q refused by the SDK: %v", ep, r)
-		}
-	}()
-	c = alimns.NewAliMNSClientWithConfig(cfg)
-	if redirect != "" {
-		c.SetTransport(&redirectTransport{hc: &fasthttp.HostClient{Addr: redirect, IsTLS: u.Scheme == "https"}})
+	k := key{id: deref(m.AccessKeyId), secret: deref(m.AccessKeySecret), token: deref(m.SecurityToken)}
+	if k.id == "" || k.secret == "" {
+		return key{}, fmt.Errorf("mns: the Aliyun credential chain gave no access key")
 	}
-	return c, nil
+	return k, nil
 }
 
-type redirectTransport struct{ hc *fasthttp.HostClient }
-
-func (t *redirectTransport) RoundTrip(_ *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response) (bool, error) {
-	return false, t.hc.Do(req, resp)
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func endpointFor(account, region string) string {

@@ -1,6 +1,6 @@
 // Package sqsqueue is the SQS continuation: a pending watch goes back to the queue with
-// DelaySeconds = the next interval (<= 900), through aws-sdk-go-v2, which honours
-// AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SQS.
+// DelaySeconds = the next interval (<= 900), through aws-sdk-go-v2; both configuration
+// loaders honour AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SQS.
 package sqsqueue
 
 import (
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -37,12 +36,17 @@ type Queue struct {
 	urls   map[string]string // eventSourceARN → queue URL
 	// Client, when set before first use, replaces the default-chain client (tests).
 	Client *sqs.Client
+	load   func(context.Context) (aws.Config, error)
 }
 
-// New reads CDNWATCH_SQS_QUEUE_URL and CDNWATCH_SQS_DLQ_URL.
-func New(getenv func(string) string) *Queue {
+// New reads CDNWATCH_SQS_QUEUE_URL and CDNWATCH_SQS_DLQ_URL; the client's AWS
+// configuration comes from load on first use: awsenv's in the Lambda function (what Lambda
+// sets in the environment), awschain's (the SDK's whole default chain) in the command.
+// The package does not import the SDK's config package, so the Lambda binary does not link
+// the chain.
+func New(getenv func(string) string, load func(context.Context) (aws.Config, error)) *Queue {
 	return &Queue{url: strings.TrimSpace(getenv(EnvQueueURL)), dlq: strings.TrimSpace(getenv(EnvDLQURL)),
-		urls: map[string]string{}}
+		urls: map[string]string{}, load: load}
 }
 
 func (q *Queue) Name() string            { return "sqs" }
@@ -99,7 +103,10 @@ func (q *Queue) sqsClient(ctx context.Context, region string) (*sqs.Client, erro
 	if q.client != nil {
 		return q.client, nil
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if q.load == nil {
+		return nil, fmt.Errorf("sqs: no AWS configuration loader")
+	}
+	cfg, err := q.load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqs: load AWS config: %w", err)
 	}
