@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"cdnwatch/shared/cdnsim"
+	"cdnwatch/shared/config/awschain"
 	"cdnwatch/shared/engine"
 	"cdnwatch/shared/function"
 	"cdnwatch/shared/internal/mototest"
@@ -94,7 +95,7 @@ func TestSubmitDocumentSQSOnce(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tSubmit")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "submit-secret")
 	env := map[string]string{"CDNWATCH_ALIYUN_CDN_ENDPOINT": api.URL}
-	sq := sqsqueue.New(func(k string) string { return env[k] })
+	sq := sqsqueue.New(func(k string) string { return env[k] }, awschain.Load)
 	sq.Client = c
 	queue := &failingOnce{Queue: sq}
 	h, err := function.New(function.Options{Runtime: trigger.Lambda, Getenv: func(k string) string { return env[k] },
