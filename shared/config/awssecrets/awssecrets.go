@@ -17,8 +17,9 @@ import (
 )
 
 // Timeout bounds the read: a function that cannot read its secret should fail its start
-// quickly (Lambda retries the init), not hang until the platform kills it.
-const Timeout = 10 * time.Second
+// quickly, well inside Lambda's 10-second init phase (which is then retried with the
+// first invocation), not hang until the platform kills it.
+const Timeout = 5 * time.Second
 
 // SourceWith reads the SecretString of a secret id or ARN with a Secrets Manager client
 // configured by load (awsenv in the Lambda function, awschain in the command; both honour
