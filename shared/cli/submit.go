@@ -113,8 +113,12 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 			writeGitHub(io.Err, name, o, getenv, nil, res, submitExit(serr))
 			return fail(submitExit(serr), serr)
 		}
+		ids := strings.Join(doc.TaskIDs, ",")
+		if ids == "" {
+			ids = "none"
+		}
 		fmt.Fprintf(io.Err, "%s: submitted %d of %d URLs in %d call(s) (quota %s): task ids %s\n", name,
-			res.Submitted, res.Submitted+len(res.Rejected), res.Calls, quotaText(res.Quota), strings.Join(doc.TaskIDs, ","))
+			res.Submitted, res.Submitted+len(res.Rejected), res.Calls, quotaText(res.Quota), ids)
 		if err := o.checkpoint(doc, env.StateKey); err != nil {
 			fmt.Fprintf(io.Err, "%s: %v\n", name, err)
 		}
@@ -124,6 +128,11 @@ func RunSubmit(ctx context.Context, o SubmitOptions, io Stdio, getenv config.Get
 		code := ExitComplete
 		if doc.Submit.Rejected > 0 {
 			code = ExitFailed
+		}
+		if len(doc.TaskIDs) == 0 {
+			fmt.Fprintf(io.Err, "%s: nothing was submitted, so there is no Watch document to print\n", name)
+			writeGitHub(io.Err, name, o, getenv, doc, res, ExitFailed)
+			return ExitFailed
 		}
 		if err := watch.Seal(doc, env.StateKey); err != nil {
 			return fail(ExitUsage, err)
