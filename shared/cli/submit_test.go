@@ -179,3 +179,21 @@ func TestRefreshBadUsage(t *testing.T) {
 		t.Errorf("bad usage submitted %d URLs", st.URLs)
 	}
 }
+
+// With no quota left nothing is submitted: every URL is named, the watch ends failed at
+// once (exit 1), and --no-wait says there is no document rather than printing a bad one.
+func TestRefreshNothingFits(t *testing.T) {
+	f := newFixture(t)
+	f.sim.SetQuota("aliyun-cdn", cdnsim.KindRefresh, 0)
+	code, _, errs := f.run(t, "refresh", "--provider", "aliyun-cdn", "--url", "https://static.example.com/a.js")
+	if code != ExitFailed || !strings.Contains(errs, "had 0 left for 1 URLs") || !strings.Contains(errs, "FAILED") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	code, out, errs := f.run(t, "refresh", "--provider", "aliyun-cdn", "--url", "https://static.example.com/a.js", "--no-wait")
+	if code != ExitFailed || out != "" || !strings.Contains(errs, "nothing was submitted") {
+		t.Fatalf("--no-wait: exit %d, stdout %q\n%s", code, out, errs)
+	}
+	if st := f.sim.SubmitStats("aliyun-cdn"); st.URLs != 0 || st.Calls["RefreshObjectCaches"] != 0 {
+		t.Errorf("submitted with no quota: %+v", st)
+	}
+}
