@@ -125,6 +125,24 @@ func (b *backend) apiQPSLocked(api string) float64 {
 	return b.limits.QPS
 }
 
+// apiLimit is the rate Limits.APIs sets for api, 0 when it sets none.
+func (b *backend) apiLimit(api string) float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.limits.APIs[api]
+}
+
+// APILimit is the documented (or overridden) rate of the provider's API named api, as
+// its calls are counted in Sim.Calls: Limits.QPS for APIQuery, Limits.ListQPS for
+// APIList, the API's own rate for a further API (an action with a flow limit of its own,
+// such as volc-mcdn's DescribeContentTaskByTaskId), else the by-id rate.
+func (s *Sim) APILimit(provider, api string) float64 {
+	b := s.backend(provider)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.apiQPSLocked(api)
+}
+
 // admit counts one call of api for the access key keyID against the API's rate and
 // says whether it is accepted. Strict (the default): at most ⌊QPS⌋ accepted calls in
 // any sliding second. With Options.TokenBucket: a bucket of burst QPS refilled at QPS.

@@ -31,7 +31,9 @@ type volcAPI struct {
 	version string // e.g. "2022-03-01"
 	actions map[string]volcAction
 	// ownLimits are the actions with a flow limit of their own (calls/s per access key),
-	// apart from the service's bucket (Limits.QPS) the other actions share.
+	// apart from the service's bucket (Limits.QPS) the other actions share. Each is
+	// counted under the action's name, in a window of its own; Limits.APIs, keyed by the
+	// action, overrides the documented rate.
 	ownLimits map[string]float64
 }
 
@@ -40,6 +42,9 @@ func (a *volcAPI) allow(b *backend, action, keyID string) bool {
 	qps, own := a.ownLimits[action]
 	if !own {
 		return b.allow(keyID)
+	}
+	if o := b.apiLimit(action); o > 0 {
+		qps = o
 	}
 	return b.admitAt(keyID, action, qps)
 }

@@ -2,14 +2,16 @@ package cdnsim
 
 // Volcengine multi-cloud CDN (service "mcdn", API 2022-03-01): ListContentTasks, the
 // replacement of the deprecated ListContentTask (seed 003), and
-// DescribeContentTaskByTaskId. One TaskId per call, 30 calls/s for each action, drawn
-// here from one bucket; without a valid StartTime/EndTime window the last 24 hours are
+// DescribeContentTaskByTaskId. One TaskId per call, 30 calls/s for each action, each
+// counted apart (the by-id query and the listing are one action, ListContentTasks, and
+// share its window); without a valid StartTime/EndTime window the last 24 hours are
 // searched. Without a TaskId ListContentTasks lists the account's tasks created in the
 // window (both ends inclusive, Unix seconds), oldest first, Pagination {PageNum,
 // PageSize} counting tasks, not URLs; an optional Domain keeps tasks with a URL on that
 // host.
 //
-// Each API documents 30 calls/s; DescribeContentTaskByTaskId has its own bucket.
+// Each API documents 30 calls/s; DescribeContentTaskByTaskId has its own window, counted
+// under its name (Sim.Calls, Sim.APILimit; Limits.APIs overrides it).
 //
 // The sequence follows the documents (https://www.volcengine.com/docs/6766/1233067,
 // https://www.volcengine.com/docs/6766/127757), not any client: MCDN first submits the
@@ -56,6 +58,9 @@ var volcMCDN = &volcAPI{
 }
 
 func init() {
+	for action, qps := range volcMCDN.ownLimits {
+		registerAPI("volc-mcdn", action, qps)
+	}
 	register(profile{
 		name: "volc-mcdn",
 		// ListQPS only records the limit: listing is the same action as the by-id query,

@@ -149,3 +149,37 @@ func TestVolcMCDNDescribeContentTask(t *testing.T) {
 		t.Errorf("ListContentTasks after a Describe burst: %d %+v", a.status, a.meta.Error)
 	}
 }
+
+// DescribeContentTaskByTaskId is counted under its own name at its documented 30 calls/s
+// (Sim.APILimit, Sim.Calls), apart from the by-id query; Limits.APIs lifts it.
+func TestVolcMCDNDescribeCountedApart(t *testing.T) {
+	const action = "DescribeContentTaskByTaskId"
+	sim, srv := newVolcSim(t, "volc-mcdn", cdnsim.Options{Record: true})
+	if got := sim.APILimit("volc-mcdn", action); got != 30 {
+		t.Errorf("APILimit(%s) = %v, want the documented 30", action, got)
+	}
+	if got := sim.APILimit("volc-mcdn", cdnsim.APIQuery); got != 30 {
+		t.Errorf("APILimit(query) = %v, want 30", got)
+	}
+	for range 3 {
+		mcdnDescribe(`{"TaskId":"65d2c9b6ffffffffffffffff"}`).do(t, srv)
+	}
+	mcdnCall(`{}`).do(t, srv)
+	byAPI := map[string]int{}
+	for _, c := range sim.Calls("volc-mcdn") {
+		byAPI[c.API]++
+	}
+	if byAPI[action] != 3 || byAPI[cdnsim.APIQuery] != 1 || len(byAPI) != 2 {
+		t.Errorf("calls counted by API: %v, want 3 under %s and 1 under %s", byAPI, action, cdnsim.APIQuery)
+	}
+
+	sim.SetLimits("volc-mcdn", cdnsim.Limits{APIs: map[string]float64{action: 100}})
+	if got := sim.APILimit("volc-mcdn", action); got != 100 {
+		t.Errorf("APILimit after the override = %v, want 100", got)
+	}
+	for i := range 60 {
+		if a := mcdnDescribe(`{"TaskId":"65d2c9b6ffffffffffffffff"}`).do(t, srv); a.status != 200 {
+			t.Fatalf("call %d of 60 at once under a lifted limit of 100/s: %d %+v", i, a.status, a.meta.Error)
+		}
+	}
+}

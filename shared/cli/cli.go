@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"cdnwatch/shared/config"
+	"cdnwatch/shared/provider"
 )
 
 // Exit codes of `cdnwatch watch` (docs/design.md "Exit codes").
@@ -113,6 +115,9 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.watchCmd(), a.refreshCmd(), a.prefetchCmd(), a.demoCmd(), a.simCmd(), a.invokeCmd(), a.sweepCmd())
 	root.SetHelpCommand(helpCmd(root))
+	for _, c := range root.Commands() {
+		completeValues(c)
+	}
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -120,6 +125,29 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 		}
 	}
 	return root
+}
+
+// completeValues registers shell completion of the values of the --provider and --notify
+// flags a command has.
+func completeValues(cmd *cobra.Command) {
+	fixed := func(vals []string) cobra.CompletionFunc {
+		return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return vals, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	if cmd.Flags().Lookup("provider") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("provider", fixed(provider.Names()))
+	}
+	if cmd.Flags().Lookup("notify") != nil {
+		names := make([]string, len(channelNames))
+		for i, c := range channelNames {
+			names[i] = c.name
+		}
+		_ = cmd.RegisterFlagCompletionFunc("notify", fixed(names))
+	}
+	if cmd.Flags().Lookup("runtime") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("runtime", fixed([]string{"lambda", "fc"}))
+	}
 }
 
 // helpCmd is `cdnwatch help [command]`, which refuses an unknown command (exit 2, with a
@@ -163,8 +191,18 @@ func flagError(cmd *cobra.Command, err error) error {
 	} else if sh, ok := strings.CutPrefix(msg, "unknown shorthand flag: "); ok {
 		msg = "unknown flag " + sh + "; flags are long: --name"
 	}
+	// pflag passes strconv's wording through; say what is wanted instead.
+	msg = strconvInt.ReplaceAllString(msg, "want a whole number")
+	msg = strconvFloat.ReplaceAllString(msg, "want a number, e.g. 0.2")
+	msg = strconvBool.ReplaceAllString(msg, "want true or false")
 	return errors.New(msg)
 }
+
+var (
+	strconvInt   = regexp.MustCompile(`strconv\.Parse(Int|Uint): parsing "[^"]*": (invalid syntax|value out of range)`)
+	strconvFloat = regexp.MustCompile(`strconv\.ParseFloat: parsing "[^"]*": (invalid syntax|value out of range)`)
+	strconvBool  = regexp.MustCompile(`strconv\.ParseBool: parsing "[^"]*": invalid syntax`)
+)
 
 func closestFlag(cmd *cobra.Command, name string) string {
 	best, bestD := "", 3

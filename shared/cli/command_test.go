@@ -26,7 +26,8 @@ func TestHelpOfEverySubcommand(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"watch", []string{"Watch CDN refresh or prefetch tasks", "Examples:", "--interval duration", "(default 1m)",
+		{"watch", []string{"Watch CDN refresh or prefetch tasks", "Examples:", "--interval duration",
+			"(default " + shortDuration(watch.DefaultPolicy().Max) + ")",
 			"--timeout duration", "(default 2h)", "--state string", "--delivery-timeout duration",
 			"Environment:", "ALIBABA_CLOUD_ACCESS_KEY_ID", "CDNWATCH_SLACK_WEBHOOK_URL", "Exit codes:", "  5  every task complete"}},
 		{"demo", []string{"built-in simulator", "Examples:", "Environment:", "CDNWATCH_LANG", "Exit codes:"}},
@@ -78,6 +79,26 @@ func TestCompletionScripts(t *testing.T) {
 	}
 }
 
+// The shell asks the command itself what to complete (cobra's __complete).
+func TestCompletionOfFlagValues(t *testing.T) {
+	f := &fixture{env: map[string]string{}}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "watch", "--provider", ""}, "aliyun-cdn"},
+		{[]string{"__complete", "watch", "--notify", ""}, "webhook"},
+		{[]string{"__complete", "invoke", "--runtime", ""}, "lambda"},
+		{[]string{"__complete", "wa"}, "watch"},
+		{[]string{"__complete", "help", "sw"}, "sweep"},
+	} {
+		code, stdout, _ := f.run(t, tc.args...)
+		if code != 0 || !strings.Contains(stdout, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %q", tc.args, code, stdout, tc.want)
+		}
+	}
+}
+
 // repeatedPrefix finds a ": "-separated segment repeated at once ("open x: open x: ").
 func repeatedPrefix(s string) string {
 	for _, line := range strings.Split(s, "\n") {
@@ -111,6 +132,8 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"duration without unit", nil, "", []string{"watch", "--provider", "aliyun-cdn", "--task-id", id, "--timeout", "30"},
 			[]string{`invalid argument "30" for "--timeout" flag: want a duration with a unit, e.g. 30s, 10m, 2h`}},
 		{"stray argument", nil, "", []string{"watch", "--provider", "aliyun-cdn", id}, []string{"unexpected argument"}},
+		{"state in a missing directory", nil, "", []string{"watch", "--provider", "aliyun-cdn", "--task-id", id, "--state", "/nonexistent-dir/w.json"},
+			[]string{"--state /nonexistent-dir/w.json: cannot write there"}},
 		{"nothing to watch", nil, "", []string{"watch"}, []string{"nothing to watch"}},
 		{"doc and ids", nil, "", []string{"watch", "--doc", "x.json", "--task-id", id}, []string{"exclude each other"}},
 		{"unknown channel", nil, "", []string{"watch", "--provider", "aliyun-cdn", "--task-id", id, "--notify", "teams"},
@@ -128,6 +151,7 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"sweep future at", nil, "", []string{"sweep", "--provider", "aliyun-cdn", "--at", future}, []string{"is in the future"}},
 		{"sweep unknown provider", nil, "", []string{"sweep", "--provider", "akamai"}, []string{`unknown provider "akamai"`}},
 		{"sim range without unit", nil, "", []string{"sim", "--refresh", "30"}, []string{`range "30": want durations with a unit`}},
+		{"not a number", nil, "", []string{"demo", "--tasks", "five"}, []string{`invalid argument "five" for "--tasks" flag: want a whole number`}},
 		{"demo no tasks", nil, "", []string{"demo", "--tasks", "0"}, []string{"--tasks 0: want at least 1"}},
 		{"invoke no runtime", nil, "", []string{"invoke", "--event", "x.json"}, []string{"--runtime"}},
 	}

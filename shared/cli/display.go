@@ -64,7 +64,8 @@ type taskSeen struct {
 // newDisplay shows on w; live when w is a terminal (stderr of a person's shell).
 func newDisplay(w io.Writer) *display {
 	d := &display{w: w, tasks: map[string]taskSeen{}}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	// A dumb terminal (Emacs shell mode, some CI consoles) cannot move the cursor.
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
 		fd := int(f.Fd())
 		d.live = true
 		d.width = func() int {

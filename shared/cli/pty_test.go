@@ -127,6 +127,16 @@ func TestLiveDisplayInPTY(t *testing.T) {
 			scr := newScreen(t, cols, 30)
 			scr.feed(raw)
 			final := scr.last()
+			// A frame while it ran: after the first failure, at the end of a redraw.
+			if i := strings.Index(raw, "FAILED"); i > 0 {
+				if j := strings.Index(raw[i:], "elapsed"); j > 0 {
+					if k := strings.Index(raw[i+j:], "\x1b[J"); k > 0 {
+						mid := newScreen(t, cols, 30)
+						mid.feed(raw[:i+j+k])
+						t.Logf("while running, at %d columns:\n%s", cols, mid.last())
+					}
+				}
+			}
 			t.Logf("final screen at %d columns:\n%s", cols, final)
 			if p := os.Getenv("CDNWATCH_SCREEN_OUT"); p != "" && cols == 80 {
 				_ = os.WriteFile(p, []byte(final+"\n"), 0o644)

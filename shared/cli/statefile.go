@@ -30,6 +30,17 @@ func readStateFile(path string, key []byte) (*watch.Document, error) {
 	return doc, nil
 }
 
+// probeDir checks at start that the checkpoints can be written beside path, so a typo in
+// --state fails at once rather than after the first poll of a two-hour watch.
+func probeDir(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.probe")
+	if err != nil {
+		return fmt.Errorf("--state %s: cannot write there: %w", path, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // writeStateFile replaces path with doc atomically: the document goes to a temporary
 // file in the same directory, is synced, and is renamed over path, so a crash (kill -9,
 // a power cut) leaves either the previous document or the new one, never half of one.

@@ -195,6 +195,9 @@ func (o *watchOpts) load(cmd *cobra.Command, stdin io.Reader, key []byte) (*watc
 	}
 	doc := given
 	if o.stateFile != "" {
+		if err := probeDir(o.stateFile); err != nil {
+			return nil, "", err
+		}
 		saved, err := readStateFile(o.stateFile, key)
 		if err != nil {
 			return nil, "", err
@@ -343,6 +346,16 @@ func (r *watchRun) run(parent context.Context) int {
 		}
 	}
 	interrupted := parent.Err() != nil
+	if !interrupted && r.cur.Finished() && !r.cur.Done() && errors.Is(context.Cause(ctx), errWatchTimeout) {
+		// The tasks ended just as the deadline passed, which cut their notices' delivery
+		// short: they still get the delivery timeout.
+		dctx, dcancel := context.WithDeadline(parent, r.tasksDone.Add(r.patience(r.cur)))
+		if h, _ := r.eng.Run(dctx, r.cur, r.tasksDone.Add(r.patience(r.cur))); h.Doc != nil {
+			r.cur = h.Doc
+		}
+		dcancel()
+		interrupted = parent.Err() != nil
+	}
 	if !interrupted && refused == nil && !r.cur.Finished() {
 		// The next poll would come after the deadline (or the deadline cut a call short):
 		// at the deadline, one last poll and the timeout notice, in a few seconds.

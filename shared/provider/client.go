@@ -91,6 +91,23 @@ func (c *Client) Calls() int64 {
 	return c.calls.Load()
 }
 
+// CallsOf counts the requests of one API (APIQuery, APIList, or a name a driver gave
+// WithAPI), every HTTP attempt included; for an opened client Calls is their sum. A
+// NewClient client sees whole driver calls only: APIQuery counts Describe calls, APIList
+// ListPage calls, and a driver's further APIs are not seen (0).
+func (c *Client) CallsOf(api string) int64 {
+	if c.tr != nil {
+		return c.tr.callsOf(api)
+	}
+	switch api {
+	case APIQuery:
+		return c.calls.Load()
+	case APIList:
+		return c.listCalls.Load()
+	}
+	return 0
+}
+
 // Throttled counts the throttling answers received (HTTP 429 or the provider's
 // throttling code), retries included.
 func (c *Client) Throttled() int64 {

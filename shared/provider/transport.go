@@ -80,6 +80,7 @@ type transport struct {
 
 	calls     atomic.Int64
 	throttled atomic.Int64
+	byAPI     sync.Map // API name → *atomic.Int64: the requests of each API
 
 	mu      sync.Mutex
 	latency time.Duration // moving average of answer times
@@ -104,10 +105,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	t.calls.Add(1)
+	t.countAPI(api.Name)
 	if meter != nil {
 		meter.attempts.Add(1)
 	}
-	if n, ok := ctx.Value(listCounterKey{}).(*atomic.Int64); ok {
+	// Only the listing API's own requests are listing calls: a driver that makes a
+	// further call per listed task (volc-mcdn's results) marks it with its own API.
+	if n, ok := ctx.Value(listCounterKey{}).(*atomic.Int64); ok && api.Name == APIList {
 		n.Add(1)
 	}
 	actx, cancel := context.WithTimeoutCause(ctx, t.timeout,
@@ -133,6 +137,22 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// The deadline holds while the SDK reads the body; closing it releases the timer.
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
+}
+
+func (t *transport) countAPI(name string) {
+	n, ok := t.byAPI.Load(name)
+	if !ok {
+		n, _ = t.byAPI.LoadOrStore(name, new(atomic.Int64))
+	}
+	n.(*atomic.Int64).Add(1)
+}
+
+// callsOf is how many requests of the named API were sent.
+func (t *transport) callsOf(name string) int64 {
+	if n, ok := t.byAPI.Load(name); ok {
+		return n.(*atomic.Int64).Load()
+	}
+	return 0
 }
 
 // ErrCallTimeout is the cause of an attempt that passed the call timeout.

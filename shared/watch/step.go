@@ -146,8 +146,8 @@ func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info
 	for i := range out {
 		out[i].Counts = st.Counts(len(keep))
 	}
-	base2 := func(kind notify.Kind) notify.Notice {
-		n := base(kind)
+	base2 := func(kind notify.Kind, parts ...string) notify.Notice {
+		n := base(kind, parts...)
 		n.Counts = st.Counts(len(keep))
 		return n
 	}
@@ -167,7 +167,9 @@ func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info
 		out = append(out, n)
 	case now.Sub(st.StartedAt()) >= timeout:
 		st.Finished = EndTimeout
-		n := base2(notify.WatchTimeout)
+		// The timeout is part of the id: a watch given more time (resumed with a longer
+		// --timeout) that times out again is a new event, while a rerun repeats the id.
+		n := base2(notify.WatchTimeout, timeout.String())
 		n.Failures = slices.Clone(st.Failures)
 		n.FailuresOmitted = st.FailuresOmitted
 		n.Pending = slices.Clone(keep[:min(len(keep), MaxPendingListed)])

@@ -19,18 +19,37 @@ type PollRate struct {
 	Sim        cdnsim.Options // the simulator, with the keys the driver is opened with
 	Population cdnsim.Population
 	Scope      map[string]string
-	WantCalls  int64 // the calls the documented batch size implies
+	// Age, when set, polls the tasks this long after they were created (the simulator's
+	// clock starts Age before the wall clock and is set to it once they exist), so they
+	// are as far along as Age makes them: finished, for an Age past their durations.
+	Age time.Duration
+	// WantCalls are the by-id query calls the documented batch size implies.
+	WantCalls int64
+	// WantAPICalls are the calls of the driver's further APIs the poll must make, by the
+	// name the driver paces them under (provider.WithAPI), e.g. volc-mcdn's one
+	// DescribeContentTaskByTaskId per done task. Calls of any API not named here, or
+	// more or fewer than named, fail the check.
+	WantAPICalls map[string]int64
 }
 
 // CheckPollRate populates the simulator, opens the driver with the simulator's keys
 // and polls every id once at its default rate; it logs the calls and the time and fails
-// t unless the poll took WantCalls calls with none throttled.
+// t unless the poll took WantCalls by-id calls and exactly WantAPICalls of every other
+// API, with none throttled.
 func CheckPollRate(t *testing.T, pr PollRate) {
 	t.Helper()
+	var clock *cdnsim.ManualClock
+	if pr.Age > 0 && pr.Sim.Now == nil {
+		clock = cdnsim.NewManualClock(time.Now().Add(-pr.Age).UTC().Truncate(time.Second))
+		pr.Sim.Now = clock.Now
+	}
 	sim := cdnsim.New(pr.Sim)
 	srv := httptest.NewServer(sim.Handler(pr.Provider))
 	defer srv.Close()
 	ids := sim.Populate(pr.Provider, pr.Population)
+	if clock != nil {
+		clock.Set(time.Now().UTC())
+	}
 	c, err := provider.Open(context.Background(), pr.Provider, provider.Config{Endpoint: srv.URL, Scope: pr.Scope,
 		Credentials: &provider.Credentials{AccessKeyID: pr.Sim.AccessKeyID, AccessKeySecret: pr.Sim.AccessKeySecret}})
 	if err != nil {
@@ -41,9 +60,20 @@ func CheckPollRate(t *testing.T, pr PollRate) {
 		t.Fatal(err)
 	}
 	st := sim.Stats(pr.Provider)
-	t.Logf("%d ids: %d calls in %v (%.2f calls/s); simulator saw %+v", len(ids), calls, elapsed, float64(calls)/elapsed.Seconds(), st)
-	if calls != pr.WantCalls || st.Throttled != 0 {
-		t.Errorf("%d calls, %d throttled; want %d calls, none throttled", calls, st.Throttled, pr.WantCalls)
+	query := c.CallsOf(provider.APIQuery)
+	further := map[string]int64{}
+	want := pr.WantCalls
+	for api, n := range pr.WantAPICalls {
+		want += n
+		if further[api] = c.CallsOf(api); further[api] != n {
+			t.Errorf("%d calls of %s, want %d", further[api], api, n)
+		}
+	}
+	t.Logf("%d ids: %d calls (%d by id, further %v) in %v (%.2f calls/s, %.2f by id); simulator saw %+v",
+		len(ids), calls, query, further, elapsed, float64(calls)/elapsed.Seconds(), float64(query)/elapsed.Seconds(), st)
+	if query != pr.WantCalls || calls != want || st.Throttled != 0 {
+		t.Errorf("%d calls (%d by id), %d throttled; want %d calls (%d by id), none throttled",
+			calls, query, st.Throttled, want, pr.WantCalls)
 	}
 }
 

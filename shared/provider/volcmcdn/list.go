@@ -37,7 +37,8 @@ func (d *driver) ListLimits() provider.ListLimits {
 // is wanted), StartTime/EndTime in Unix seconds. A listing by domains is one page
 // sequence per domain (the Domain filter takes one). A task is one page entry however
 // many URLs it has; its rows are the by-id path's (objects), so statuses map alike: a
-// done task costs one more call (DescribeContentTaskByTaskId), paced with the rest.
+// done task costs one more call (DescribeContentTaskByTaskId), paced on that action's
+// own limit and not counted as a listing call.
 //
 // The API answers an old window with what it still keeps rather than an error, so a
 // window past retention is refused here: a sweep must not call a clipped window complete.
@@ -83,7 +84,8 @@ func (d *driver) ListPage(ctx context.Context, q provider.ListQuery, cursor stri
 }
 
 // pageWorkers bounds the DescribeContentTaskByTaskId calls a page has in flight: the
-// rate limiter sets their pace, the workers keep the network latency from lowering it.
+// client's pacer of that action sets their pace, the workers keep the network latency
+// from lowering it (8 calls in flight at 30 calls/s cover answers of up to 250 ms).
 const pageWorkers = 8
 
 // pageObjects is objects for each task of a page, in page order, asking the vendors'

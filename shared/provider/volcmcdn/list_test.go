@@ -2,6 +2,7 @@ package volcmcdn
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -37,21 +38,29 @@ func TestList1000(t *testing.T) {
 	}
 }
 
+// listFixture is a client on the transport (as provider.Open makes it) over a driver on
+// the simulator's clock, with every rate lifted to 1,000 calls/s on both sides.
 func listFixture(t *testing.T, clock *cdnsim.ManualClock) (*cdnsim.Sim, *provider.Client) {
 	t.Helper()
+	const fast = 1000
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret", Now: clock.Now,
-		Limits: map[string]cdnsim.Limits{Name: {QPS: 1000}}})
+		Limits: map[string]cdnsim.Limits{Name: {QPS: fast, APIs: map[string]float64{resultsAPI: fast}}}})
 	srv := httptest.NewServer(sim.Handler(Name))
 	t.Cleanup(srv.Close)
-	drv, err := open(context.Background(), provider.Config{Endpoint: srv.URL,
-		Credentials: &provider.Credentials{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"}},
-		volc.Options{Retry: volc.RetryPolicy{MinDelay: time.Millisecond, MinThrottleDelay: time.Millisecond}})
+	opener := func(ctx context.Context, cfg provider.Config) (provider.Driver, error) {
+		drv, err := open(ctx, cfg, volc.Options{Retry: volc.RetryPolicy{MinDelay: time.Millisecond, MinThrottleDelay: time.Millisecond}})
+		if err != nil {
+			return nil, err
+		}
+		drv.now, drv.resultsQPS = clock.Now, fast
+		return drv, nil
+	}
+	c, err := provider.OpenWith(context.Background(), provider.Config{Endpoint: srv.URL, QPS: fast, ListQPS: fast,
+		Credentials: &provider.Credentials{AccessKeyID: "AKLTk", AccessKeySecret: "s-secret"},
+		Logger:      slog.New(slog.DiscardHandler), Instance: t.Name()}, opener)
 	if err != nil {
 		t.Fatal(err)
 	}
-	drv.now = clock.Now
-	c := provider.NewClient(drv, 0)
-	c.SetListQPS(1000)
 	return sim, c
 }
 
@@ -72,6 +81,13 @@ func TestListSmallerPagesAndDomains(t *testing.T) {
 	}
 	if n := c.ListCalls(); n != 9 { // ceil(270/30)
 		t.Errorf("%d calls at 30 a page, want 9", n)
+	}
+	// Every task is done and submitted: one results call each, counted apart.
+	if n := c.CallsOf(resultsAPI); n != 270 {
+		t.Errorf("%d %s calls for 270 done tasks", n, resultsAPI)
+	}
+	if st := sim.Stats(Name); st.Throttled != 0 || st.Calls != 9+270 {
+		t.Errorf("simulator saw %+v; want 279 calls, none throttled", st)
 	}
 	q.Domains = []string{"img.example.com", "static.example.com"}
 	byDomain, err := c.ListTasks(context.Background(), q)

@@ -23,11 +23,18 @@ type vendorResults struct {
 
 type vendorResult struct{ raw, desc string }
 
-// results makes the DescribeContentTaskByTaskId call for id.
+// resultsAPI is the name DescribeContentTaskByTaskId is paced and counted under. The
+// action has a flow limit of its own, 30 calls/s per account
+// (https://www.volcengine.com/docs/6766/127757), apart from ListContentTasks' 30/s.
+const resultsAPI = "DescribeContentTaskByTaskId"
+
+// results makes the DescribeContentTaskByTaskId call for id. Its context is marked with
+// the action's own API, so the client's transport paces every attempt of it, retries
+// included, on that API's pacer at this instance's share of the account's limit (the
+// documented rate divided by Config.Instances), whether it is made from a poll (whose
+// context says the by-id query) or from a listing; and counts it under that name.
 func (d *driver) results(ctx context.Context, id string) (*vendorResults, error) {
-	if err := d.calls.Wait(ctx); err != nil {
-		return nil, fmt.Errorf("DescribeContentTaskByTaskId: %w", err)
-	}
+	ctx = provider.WithAPI(ctx, provider.API{Name: resultsAPI, QPS: d.resultsQPS})
 	out, err := d.svc.DescribeContentTaskByTaskIdWithContext(ctx, &mcdn.DescribeContentTaskByTaskIdInput{TaskId: volcengine.String(id)})
 	if err != nil {
 		return nil, fmt.Errorf("DescribeContentTaskByTaskId: %w", d.base.Error(ctx, []string{id}, err))
