@@ -141,8 +141,10 @@ func MeasurePoll(ctx context.Context, s PollSetup) (PollRate, error) {
 			defer mu.Unlock()
 			r.Answered += len(res)
 			r.Lost += len(part) - len(res)
+			// A QueryError is the poll's result, not the measurement's failure: its ids are
+			// counted as lost (the engine asks for them again on the next hop).
 			var qe *provider.QueryError
-			if err != nil && firstErr == nil && !(errors.As(err, &qe) && qctx.Err() != nil && ctx.Err() == nil) {
+			if err != nil && firstErr == nil && (!errors.As(err, &qe) || provider.Refused(err)) {
 				firstErr = err
 			}
 		}()

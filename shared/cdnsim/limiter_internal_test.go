@@ -2,6 +2,8 @@ package cdnsim
 
 import (
 	"math/rand"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -88,5 +90,65 @@ func TestAnswerDelayDistribution(t *testing.T) {
 	// 100 ms + 10% × 1 s = 200 ms on average.
 	if mean < 170*time.Millisecond || mean > 230*time.Millisecond || slow < n/20 || slow > n/6 {
 		t.Errorf("mean %v, %d of %d slow; want about 200 ms and 10%% slow", mean, slow, n)
+	}
+}
+
+// The answer time comes after the call is counted; the arrival jitter before it.
+func TestTimedCountsBeforeTheAnswerTime(t *testing.T) {
+	s := New(Options{Latency: 200 * time.Millisecond, ArrivalJitter: 20 * time.Millisecond, Record: true})
+	b := s.backend("aliyun-cdn")
+	var counted time.Time
+	h := b.timed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		counted = time.Now()
+		w.Header().Set("X-Test", "1")
+		w.WriteHeader(http.StatusTeapot)
+		w.Write([]byte("body"))
+	}))
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	total := time.Since(start)
+	if d := counted.Sub(start); d > 50*time.Millisecond {
+		t.Errorf("counted %v after arrival; want within the 20 ms arrival jitter", d)
+	}
+	if total < 200*time.Millisecond {
+		t.Errorf("answered after %v, want at least the 200 ms latency", total)
+	}
+	if rec.Code != http.StatusTeapot || rec.Body.String() != "body" || rec.Header().Get("X-Test") != "1" {
+		t.Errorf("held answer %d %q %v, want the handler's", rec.Code, rec.Body.String(), rec.Header())
+	}
+	if got := len(s.Arrivals("aliyun-cdn")); got != 1 {
+		t.Errorf("%d arrivals recorded, want 1", got)
+	}
+}
+
+// Strict by default, per access key and per API; the token bucket only when asked.
+func TestAdmitPerKeyAndAPI(t *testing.T) {
+	registerAPI("aliyun-cdn", "test-submit", 2)
+	s := New(Options{Record: true})
+	b := s.backend("aliyun-cdn")
+	count := func(key, api string, n int) (ok int) {
+		for range n {
+			if b.admit(key, api) {
+				ok++
+			}
+		}
+		return ok
+	}
+	if got := count("k1", APIQuery, 40); got != 30 {
+		t.Errorf("key 1 query: %d of 40 accepted at once, want 30", got)
+	}
+	if got := count("k2", APIQuery, 40); got != 30 {
+		t.Errorf("key 2 query: %d accepted, want its own 30", got)
+	}
+	if got := count("k1", APIList, 10); got != 5 {
+		t.Errorf("key 1 list: %d accepted, want the listing's own 5", got)
+	}
+	if got := count("k1", "test-submit", 5); got != 2 {
+		t.Errorf("key 1 registered API: %d accepted, want its 2", got)
+	}
+	calls := s.Calls("aliyun-cdn")
+	if len(calls) != 95 || MaxInWindow(AcceptedTimes(calls, APIQuery), time.Second) != 60 {
+		t.Errorf("%d calls recorded", len(calls))
 	}
 }

@@ -100,7 +100,6 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 		Example: `  cdnwatch demo
   cdnwatch watch --provider aliyun-cdn --task-id 17926841455,17926841456 --label "web v1.4.2"
   cdnwatch help watch`,
-		Version:       version(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Suggest "watch" for "wacth".
@@ -110,8 +109,10 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 	root.SetIn(a.io.In)
 	root.SetOut(a.io.Out)
 	root.SetErr(a.io.Err)
-	root.SetVersionTemplate("cdnwatch {{.Version}}\n")
-	root.SetUsageTemplate(usageTemplate)
+	// Help, usage and --version in Go, not cobra's templates (help.go says why).
+	root.SetUsageFunc(usage)
+	root.SetHelpFunc(help)
+	addVersionFlag(root)
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.watchCmd(), a.refreshCmd(), a.prefetchCmd(), a.demoCmd(), a.simCmd(), a.invokeCmd(), a.sweepCmd())
 	root.SetHelpCommand(helpCmd(root))

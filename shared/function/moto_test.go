@@ -90,8 +90,13 @@ func TestSQSContinuationMoto(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tMoto")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "moto-secret")
 	env := map[string]string{"CDNWATCH_ALIYUN_CDN_ENDPOINT": api.URL}
-	queue := sqsqueue.New(func(k string) string { return env[k] }, awschain.Load) // default: the source queue, from the ARN
-	queue.Client = c
+	// Default target: the source queue, from the ARN; moto through the command's loader
+	// (the SDK's chain), with the endpoint and keys in the environment.
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	queue := sqsqueue.New(func(k string) string { return env[k] }, awschain.Load)
 	h, err := function.New(function.Options{Runtime: trigger.Lambda, Getenv: func(k string) string { return env[k] },
 		Log: testWriter{t}, Queue: queue,
 		Tune: func(e *engine.Engine) {

@@ -357,3 +357,6 @@ func chunk(ids []string, n int) [][]string {
 	}
 	return out
 }
+
+// InFlight is how many calls a query keeps in flight now (see inFlight).
+func (c *Client) InFlight() int { return c.inFlight() }

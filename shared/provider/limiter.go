@@ -38,9 +38,11 @@ type Pacer struct {
 	next    time.Time
 	ring    []time.Time // the last n grants
 	head    int
-	// lastCut is the last multiplicative decrease; lastRaise the last additive increase.
-	lastCut, lastRaise time.Time
-	throttled          int64
+	// lastCut is the last multiplicative decrease; lastRaise the last additive increase;
+	// lastSeen the last refusal, burst how many came within one window of each other.
+	lastCut, lastRaise, lastSeen time.Time
+	burst                        int
+	throttled                    int64
 }
 
 // NewPacer paces share calls per second (fractional shares are rounded down to whole
@@ -122,23 +124,38 @@ func (p *Pacer) Wait(ctx context.Context) (time.Duration, error) {
 	}
 }
 
-// Throttled tells the pacer the provider refused a call for its rate: the window's guard
-// widens by GuardStep (up to MaxWindowGuard), and the pace is cut to 80%, at most once per
-// window (the refusals of one burst arrive together), down to a tenth of the ceiling.
+// Throttled tells the pacer the provider refused a call for its rate. The first refusal
+// in a window is most likely jitter (our calls arrived closer together than we sent
+// them): the window's guard widens by GuardStep, up to MaxWindowGuard, which lowers the
+// ceiling a little. A second refusal within the same window, or any refusal once the
+// guard is at its widest, means the account is busier than our share (another client,
+// a share set too high): the pace is cut to 80%, at most once per window (the refusals
+// of one burst arrive together), down to a tenth of the ceiling.
 func (p *Pacer) Throttled() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.throttled++
 	now := time.Now()
-	if now.Sub(p.lastCut) < p.w {
-		return
+	if now.Sub(p.lastSeen) < p.w {
+		p.burst++
+	} else {
+		p.burst = 1
 	}
-	if guard := p.w - p.span; guard < MaxWindowGuard {
+	p.lastSeen = now
+	widened := false
+	if guard := p.w - p.span; p.burst == 1 && guard < MaxWindowGuard {
 		p.w = p.span + min(MaxWindowGuard, guard+GuardStep)
 		p.ceiling = float64(p.n) / p.w.Seconds()
+		p.rate = math.Min(p.rate, p.ceiling)
+		widened = true
+		p.log.Debug("provider throttled us: widening the window's guard", "api", p.api, "window", p.w,
+			"ceiling", round2(p.ceiling))
+	}
+	if widened || now.Sub(p.lastCut) < p.w {
+		return
 	}
 	from := p.rate
-	p.rate = math.Max(p.ceiling/10, math.Min(p.ceiling, p.rate*0.8))
+	p.rate = math.Max(p.ceiling/10, p.rate*0.8)
 	p.lastCut, p.lastRaise = now, now
 	// Calls already reserved keep their slots; the next one waits a full new interval.
 	if gap := now.Add(time.Duration(float64(time.Second) / p.rate)); p.next.Before(gap) {

@@ -10,7 +10,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"cdnwatch/shared/config/awsenv"
 )
+
+// The CloudFront driver uses the chain when the binary has it (awsenv.Chain): so the
+// command reads profiles, SSO and roles, and the functions, which never import this
+// package, stay without it.
+func init() { awsenv.UseChain(Load) }
 
 // Load is config.LoadDefaultConfig.
 func Load(ctx context.Context) (aws.Config, error) { return awsconfig.LoadDefaultConfig(ctx) }

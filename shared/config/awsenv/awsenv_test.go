@@ -36,3 +36,37 @@ func TestLoad(t *testing.T) {
 		t.Errorf("missing secret: %v", err)
 	}
 }
+
+// Credentials reads the environment when asked, with the SDK's older names as fallbacks.
+func TestCredentials(t *testing.T) {
+	env := map[string]string{}
+	p := Credentials(func(k string) string { return env[k] })
+	if _, err := p.Retrieve(context.Background()); err != ErrNoCredentials {
+		t.Errorf("empty environment: %v", err)
+	}
+	env["AWS_ACCESS_KEY"], env["AWS_SECRET_KEY"] = "AKIDOLD", "old-secret"
+	if c, err := p.Retrieve(context.Background()); err != nil || c.AccessKeyID != "AKIDOLD" || c.SecretAccessKey != "old-secret" {
+		t.Errorf("older names: %+v %v", c, err)
+	}
+	env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"] = "AKIDNEW", "new-secret", "tok"
+	if c, err := p.Retrieve(context.Background()); err != nil || c.AccessKeyID != "AKIDNEW" || c.SecretAccessKey != "new-secret" || c.SessionToken != "tok" {
+		t.Errorf("current names first: %+v %v", c, err)
+	}
+}
+
+func TestChainRegistration(t *testing.T) {
+	if Chain() != nil {
+		t.Fatal("a chain is registered without awschain imported")
+	}
+	UseChain(func(context.Context) (aws.Config, error) { return aws.Config{Region: "chain"}, nil })
+	defer UseChain(nil)
+	if c := Chain(); c == nil {
+		t.Fatal("UseChain did not register")
+	} else if cfg, _ := c(context.Background()); cfg.Region != "chain" {
+		t.Errorf("the registered loader was not returned: %+v", cfg)
+	}
+	UseChain(nil)
+	if Chain() != nil {
+		t.Error("UseChain(nil) left a chain registered")
+	}
+}

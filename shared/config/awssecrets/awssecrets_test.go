@@ -2,6 +2,9 @@ package awssecrets_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -74,5 +77,47 @@ func readSecrets(t *testing.T, url, prefix string, source config.SecretSource) {
 	}, source)
 	if err != nil || s.Get("CDNWATCH_STATE_KEY") != "moto-state-key" {
 		t.Errorf("WithSecret: %v", err)
+	}
+}
+
+// The request is AWS JSON 1.1 signed for secretsmanager; a 5xx answer is retried, a
+// refusal is not, and its code and message make the error (never the secret key).
+func TestSourceRetriesAndRefusals(t *testing.T) {
+	var calls []string
+	answers := []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) },
+		func(w http.ResponseWriter) {
+			_, _ = io.WriteString(w, `{"Name":"cdnwatch","SecretString":"{\"A\":\"b\"}"}`)
+		},
+		func(w http.ResponseWriter) {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"com.amazonaws.secretsmanager#AccessDeniedException","Message":"not allowed"}`)
+		},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		calls = append(calls, r.Header.Get("X-Amz-Target")+" "+r.Header.Get("Content-Type")+" "+string(b))
+		if !strings.Contains(r.Header.Get("Authorization"), "/us-west-2/secretsmanager/aws4_request") {
+			t.Errorf("not signed for secretsmanager in us-west-2: %q", r.Header.Get("Authorization"))
+		}
+		answers[min(len(calls), len(answers))-1](w)
+	}))
+	defer srv.Close()
+	load := func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: "us-west-2", BaseEndpoint: aws.String(srv.URL),
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "very-secret-key", "")}, nil
+	}
+	source := awssecrets.SourceWith(load)
+	got, err := source(context.Background(), "cdnwatch")
+	if err != nil || got != `{"A":"b"}` || len(calls) != 2 {
+		t.Fatalf("after a 500: %q, %v, %d calls", got, err, len(calls))
+	}
+	if want := `secretsmanager.GetSecretValue application/x-amz-json-1.1 {"SecretId":"cdnwatch"}`; calls[0] != want {
+		t.Errorf("request %q, want %q", calls[0], want)
+	}
+	_, err = source(context.Background(), "cdnwatch")
+	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException: not allowed") || len(calls) != 3 ||
+		strings.Contains(err.Error(), "very-secret-key") {
+		t.Errorf("a refusal: %v after %d calls; want AccessDeniedException and no retry", err, len(calls))
 	}
 }

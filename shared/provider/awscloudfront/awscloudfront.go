@@ -40,7 +40,8 @@ func init() { provider.Register(Name, Open) }
 
 // Open opens the driver. Credentials come from cfg.Credentials or, when nil, the AWS
 // default chain (environment, shared config and credentials files, SSO, web identity,
-// ECS/EC2 roles); the endpoint from cfg.Endpoint or, when empty, AWS_ENDPOINT_URL_CLOUDFRONT
+// ECS/EC2 roles) in a binary that links it (the command), else the environment's
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (the functions); the endpoint from cfg.Endpoint or, when empty, AWS_ENDPOINT_URL_CLOUDFRONT
 // / AWS_ENDPOINT_URL, else CloudFront's global endpoint in us-east-1.
 func Open(ctx context.Context, cfg provider.Config) (provider.Driver, error) {
 	return open(ctx, cfg, Options{})
@@ -51,7 +52,7 @@ func open(ctx context.Context, cfg provider.Config, o Options) (*driver, error) 
 	if err := checkDistribution(dist); err != nil {
 		return nil, err
 	}
-	client, secrets, err := newClient(ctx, cfg, o)
+	client, secrets, chain, err := newClient(ctx, cfg, o)
 	if err != nil {
 		return nil, err
 	}
@@ -59,13 +60,14 @@ func open(ctx context.Context, cfg provider.Config, o Options) (*driver, error) 
 	if log == nil {
 		log = discard
 	}
-	return &driver{client: client, dist: dist, secrets: secrets, log: log}, nil
+	return &driver{client: client, dist: dist, secrets: secrets, chain: chain, log: log}, nil
 }
 
 type driver struct {
 	client  *cloudfront.Client
 	dist    string
 	secrets []string // scrubbed from every message
+	chain   bool     // the SDK's whole default chain (the command), else the environment alone
 	log     logger
 }
 

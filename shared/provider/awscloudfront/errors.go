@@ -16,8 +16,14 @@ import (
 	"cdnwatch/shared/provider"
 )
 
-const missingCredentials = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
-	"(plus AWS_SESSION_TOKEN for temporary ones), or configure a profile, SSO or a role"
+// missingCredentials is the advice when the SDK's whole chain found nothing (the command);
+// missingEnvCredentials when a function, which reads the environment only, found nothing.
+const (
+	missingCredentials = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
+		"(plus AWS_SESSION_TOKEN for temporary ones), or configure a profile, SSO or a role"
+	missingEnvCredentials = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
+		"(plus AWS_SESSION_TOKEN for temporary ones); functions read AWS credentials from the environment only"
+)
 
 // unknownInvalidation: CloudFront does not know the id in this distribution.
 func unknownInvalidation(err error) bool {
@@ -37,7 +43,11 @@ func (d *driver) mapError(ids []string, err error) error {
 	}
 	pe := &provider.Error{Provider: Name}
 	if noCredentials(err) {
-		pe.Kind, pe.Code, pe.Message = provider.KindAuth, "MissingCredentials", d.scrub(oneLine(missingCredentials+": "+err.Error()))
+		advice := missingEnvCredentials
+		if d.chain {
+			advice = missingCredentials
+		}
+		pe.Kind, pe.Code, pe.Message = provider.KindAuth, "MissingCredentials", d.scrub(oneLine(advice+": "+err.Error()))
 		return pe
 	}
 	status := 0

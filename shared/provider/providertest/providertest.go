@@ -124,6 +124,7 @@ func Run(t *testing.T, h Harness) {
 		{"PartialResults", func(t *testing.T, e *env) { testPartialResults(t, e.h) }},
 		{"Hang", func(t *testing.T, e *env) { testHang(t, e.h) }},
 		{"TwoInstances", func(t *testing.T, e *env) { testTwoInstances(t, e.h) }},
+		{"Logs", func(t *testing.T, e *env) { testLogs(t, e.h) }},
 	} {
 		t.Run(st.name, func(t *testing.T) {
 			if why, ok := h.Skip[st.name]; ok {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,7 +106,9 @@ func (e *rateEnv) checkWindow(t *testing.T, what string) {
 // burst of the bound at once and more within the second), so only the client's pacing
 // keeps the windows under the bound.
 func testSlidingWindow(t *testing.T, h Harness) {
-	rnd := rand.New(rand.NewSource(time.Now().UnixNano()))
+	seed := time.Now().UnixNano()
+	t.Logf("scenarios from seed %d", seed)
+	rnd := rand.New(rand.NewSource(seed))
 	for i := range 3 {
 		lat := time.Duration(rnd.Intn(60)) * time.Millisecond
 		o := cdnsim.Options{TokenBucket: true, Latency: lat, Jitter: lat / 2, ArrivalJitter: 2 * time.Millisecond,
@@ -327,5 +330,72 @@ func testTwoInstances(t *testing.T, h Harness) {
 	if rate < 0.8*reach {
 		t.Errorf("two instances together reached %.1f calls/s, under 0.8 of the %.0f their whole-call shares allow (bound %.0f)",
 			rate, reach, full)
+	}
+}
+
+// recordingHandler keeps every log record's message and attributes as text.
+type recordingHandler struct {
+	mu    sync.Mutex
+	lines []string
+	attrs []slog.Attr
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message
+	for _, a := range h.attrs {
+		line += " " + a.String()
+	}
+	r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+	h.mu.Lock()
+	h.lines = append(h.lines, line)
+	h.mu.Unlock()
+	return nil
+}
+func (h *recordingHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return &sharedAttrs{h, as}
+}
+func (h *recordingHandler) WithGroup(string) slog.Handler { return h }
+
+type sharedAttrs struct {
+	*recordingHandler
+	extra []slog.Attr
+}
+
+func (s *sharedAttrs) Handle(ctx context.Context, r slog.Record) error {
+	r.AddAttrs(s.extra...)
+	return s.recordingHandler.Handle(ctx, r)
+}
+
+// testLogs: the client's own debug logs (throttled: widening, slowing down) reach the
+// configured logger, and no log line shows the secret.
+func testLogs(t *testing.T, h Harness) {
+	e := h.newRateEnv(t, cdnsim.Options{})
+	rec := &recordingHandler{}
+	c := e.open(t, provider.Config{Logger: slog.New(rec)})
+	ids := e.addFinished(c.Limits().IDsPerCall)
+	e.sim.SetFaults(h.Provider, cdnsim.Faults{Throttle: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.Query(ctx, ids); err != nil {
+		t.Fatalf("query after 2 throttling answers: %v", err)
+	}
+	if c.Throttled() != 2 {
+		t.Errorf("Throttled() = %d, want the 2 injected", c.Throttled())
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var widened, slowed bool
+	for _, l := range rec.lines {
+		widened = widened || strings.Contains(l, "widening the window's guard")
+		slowed = slowed || strings.Contains(l, "slowing down")
+		if strings.Contains(l, testSecret) {
+			t.Errorf("log line shows the secret: %s", l)
+		}
+	}
+	if !widened || !slowed {
+		t.Errorf("configured logger got %d lines without the throttling debug logs: %q", len(rec.lines), rec.lines)
 	}
 }

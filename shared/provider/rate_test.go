@@ -1,0 +1,263 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// maxIn is the most of times (sorted) within one window [t, t+w).
+func maxIn(times []time.Time, w time.Duration) int {
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	best, lo := 0, 0
+	for hi := range times {
+		for times[hi].Sub(times[lo]) >= w {
+			lo++
+		}
+		best = max(best, hi-lo+1)
+	}
+	return best
+}
+
+// Many callers at once never get more than N turns in any window W, the pace is even,
+// and the pacer reaches its ceiling.
+func TestPacerKeepsItsWindow(t *testing.T) {
+	p := NewPacer("query", 20, nil)
+	n, w := p.Window()
+	if n != 20 || w != time.Second+WindowGuard {
+		t.Fatalf("window %d per %v, want 20 per %v", n, w, time.Second+WindowGuard)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	var mu sync.Mutex
+	var grants []time.Time
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := p.Wait(ctx); err != nil {
+					return
+				}
+				mu.Lock()
+				grants = append(grants, time.Now())
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if got := maxIn(grants, w); got > n {
+		t.Errorf("%d turns in one window of %v, want at most %d", got, w, n)
+	}
+	if got := maxIn(grants, 200*time.Millisecond); got > 5 {
+		t.Errorf("%d turns within 200 ms: the pace is not even (want about 4)", got)
+	}
+	rate := float64(len(grants)-1) / grants[len(grants)-1].Sub(grants[0]).Seconds()
+	if rate < 0.9*p.Ceiling() || rate > p.Ceiling()*1.02 {
+		t.Errorf("%.1f turns/s, want about the ceiling %.1f", rate, p.Ceiling())
+	}
+}
+
+// A throttling answer cuts the pace and widens the guard; the pace then recovers.
+func TestPacerSlowsDownAndRecovers(t *testing.T) {
+	p := NewPacer("query", 30, nil)
+	ceiling := p.Ceiling()
+	p.Throttled()
+	p.Throttled() // the same burst: one cut
+	if r := p.Rate(); r > 0.81*ceiling || r < 0.75*ceiling {
+		t.Errorf("after throttling: %.1f/s, want 80%% of %.1f", r, ceiling)
+	}
+	if _, w := p.Window(); w != time.Second+WindowGuard+GuardStep {
+		t.Errorf("window %v after throttling, want the guard widened by %v", w, GuardStep)
+	}
+	if p.ThrottledCount() != 2 {
+		t.Errorf("ThrottledCount %d, want 2", p.ThrottledCount())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for p.Rate() < p.Ceiling() {
+		if _, err := p.Wait(ctx); err != nil {
+			t.Fatalf("not recovered within 3 s: %.1f of %.1f", p.Rate(), p.Ceiling())
+		}
+	}
+}
+
+func TestPacerWaitHonoursContext(t *testing.T) {
+	p := NewPacer("query", 0.5, nil) // one call per 2 s
+	if _, err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := p.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v, want the deadline", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Wait returned %v after a 100 ms deadline", d)
+	}
+}
+
+func TestThrottledAnswer(t *testing.T) {
+	big := strings.Repeat("x", 5000)
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		want   bool
+	}{
+		{"HTTP429", 429, `{"Code":"Whatever"}`, true},
+		{"AliyunThrottling", 400, `{"RequestId":"R","Code":"Throttling.User","Message":"Request was denied due to user flow control."}`, true},
+		{"TencentLimit", 200, `{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"too often"},"RequestId":"r"}}`, true},
+		{"CloudFront", 400, `<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>`, true},
+		{"VolcFlowLimit", 503, `{"ResponseMetadata":{"Error":{"Code":"FlowLimitExceeded"}}}`, true},
+		{"Answer", 200, `{"Tasks":{"Task":[{"TaskId":"1","Status":"Complete"}]}}`, false},
+		{"BigAnswer", 200, `{"Code":"OK","Data":"` + big + `"}`, false},
+		{"Auth", 403, `{"Code":"SignatureDoesNotMatch"}`, false},
+		{"ThrottlingInText", 200, `{"Message":"no Throttling here"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tc.status, Body: io.NopCloser(strings.NewReader(tc.body))}
+			if got := throttledAnswer(resp); got != tc.want {
+				t.Errorf("throttledAnswer = %v, want %v", got, tc.want)
+			}
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || !bytes.Equal(body, []byte(tc.body)) {
+				t.Errorf("body after peeking: %d bytes, err %v; want the original %d bytes", len(body), err, len(tc.body))
+			}
+		})
+	}
+}
+
+// flakyDriver fails the batches whose first id is in fail, refuses those in refuse.
+type flakyDriver struct {
+	countingDriver
+	fail, refuse map[string]bool
+	block        time.Duration // every call sleeps this long, ignoring ctx
+}
+
+func (d *flakyDriver) Describe(ctx context.Context, ids []string) ([]Object, error) {
+	if d.block > 0 {
+		time.Sleep(d.block)
+	}
+	switch {
+	case d.refuse[ids[0]]:
+		return nil, &Error{Provider: "counting", Kind: KindAuth, Code: "Forbidden"}
+	case d.fail[ids[0]]:
+		return nil, &Error{Provider: "counting", Kind: KindUnavailable, Code: "ServiceUnavailable"}
+	}
+	return d.countingDriver.Describe(ctx, ids)
+}
+
+func TestQueryKeepsEveryAnsweredBatch(t *testing.T) {
+	drv := &flakyDriver{countingDriver: countingDriver{limits: Limits{IDsPerCall: 2, QPS: 1000}},
+		fail: map[string]bool{"3": true, "7": true}}
+	ids := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	res, err := NewClient(drv, 0).Query(context.Background(), ids)
+	var qe *QueryError
+	if !errors.As(err, &qe) {
+		t.Fatalf("err = %v, want a *QueryError", err)
+	}
+	if want := []string{"3", "4", "7", "8"}; !slices.Equal(qe.IDs, want) || qe.Calls != 2 || qe.Provider != "counting" {
+		t.Errorf("QueryError %+v, want ids %v in 2 calls", qe, want)
+	}
+	if KindOf(err) != KindUnavailable || Refused(err) {
+		t.Errorf("kind %s (refused %v), want unavailable", KindOf(err), Refused(err))
+	}
+	for _, id := range []string{"1", "2", "5", "6", "9"} {
+		if res[id].Status != Complete {
+			t.Errorf("answered id %s: %+v, want complete", id, res[id])
+		}
+	}
+	if len(res) != 5 {
+		t.Errorf("%d tasks, want the 5 answered", len(res))
+	}
+}
+
+func TestQueryRefusalVisibleThroughQueryError(t *testing.T) {
+	drv := &flakyDriver{countingDriver: countingDriver{limits: Limits{IDsPerCall: 1, QPS: 1000}},
+		fail: map[string]bool{"1": true}, refuse: map[string]bool{"2": true}}
+	_, err := NewClient(drv, 0).Query(context.Background(), []string{"1", "2", "3"})
+	var pe *Error
+	if !Refused(err) || !errors.As(err, &pe) || pe.Kind != KindAuth {
+		t.Errorf("err = %v; want the refusal visible through errors.As and Refused", err)
+	}
+}
+
+// A driver that ignores its context (an SDK asleep in its backoff) cannot hold Query
+// past the caller's deadline.
+func TestQueryReturnsPromptlyWhenContextEnds(t *testing.T) {
+	drv := &flakyDriver{countingDriver: countingDriver{limits: Limits{IDsPerCall: 1, QPS: 1000}}, block: 5 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := NewClient(drv, 0).Query(ctx, []string{"1", "2", "3"})
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Query returned %v after a 200 ms deadline", d)
+	}
+	var qe *QueryError
+	if !errors.As(err, &qe) || !errors.Is(err, context.DeadlineExceeded) || len(qe.IDs) != 3 || len(res) != 0 {
+		t.Errorf("res %v, err %v; want no tasks and a QueryError naming all 3 ids and the deadline", res, err)
+	}
+}
+
+func TestConfigFromEnvInstancesAndTimeout(t *testing.T) {
+	env := map[string]string{"CDNWATCH_INSTANCES": "3", "CDNWATCH_CALL_TIMEOUT": "4s", "CDNWATCH_ALIYUN_CDN_QPS": "7.5"}
+	cfg, err := ConfigFromEnv("aliyun-cdn", func(k string) string { return env[k] })
+	if err != nil || cfg.Instances != 3 || cfg.CallTimeout != 4*time.Second || cfg.QPS != 7.5 {
+		t.Fatalf("cfg %+v, err %v", cfg, err)
+	}
+	for k, v := range map[string]string{"CDNWATCH_INSTANCES": "0", "CDNWATCH_CALL_TIMEOUT": "soon"} {
+		if _, err := ConfigFromEnv("aliyun-cdn", func(name string) string {
+			if name == k {
+				return v
+			}
+			return ""
+		}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: err %v, want one naming the variable", k, v, err)
+		}
+	}
+	if got := shareOf(30, 0, 3); got != 10 {
+		t.Errorf("share of 30/s among 3 = %v, want 10", got)
+	}
+	if got := shareOf(30, 12, 3); got != 12 {
+		t.Errorf("an explicit per-instance rate %v, want 12", got)
+	}
+}
+
+// One refusal in a window is taken for jitter: the guard widens, the pace stays near the
+// ceiling. Only a second one within the window cuts the pace.
+func TestPacerSingleThrottleWidensOnly(t *testing.T) {
+	p := NewPacer("query", 30, nil)
+	before := p.Ceiling()
+	p.Throttled()
+	if r, c := p.Rate(), p.Ceiling(); r != c || c < 0.98*before {
+		t.Errorf("after one refusal: rate %.2f, ceiling %.2f (was %.2f); want only the guard widened", r, c, before)
+	}
+	p.Throttled()
+	if r := p.Rate(); r > 0.81*p.Ceiling() {
+		t.Errorf("after a second refusal in the window: rate %.2f of ceiling %.2f, want a cut", r, p.Ceiling())
+	}
+	// Guard at its widest: a lone refusal cuts at once.
+	q := NewPacer("query", 30, nil)
+	for range 20 {
+		q.mu.Lock()
+		q.lastSeen, q.lastCut = time.Time{}, time.Time{}
+		q.mu.Unlock()
+		q.Throttled()
+	}
+	if _, w := q.Window(); w != time.Second+MaxWindowGuard {
+		t.Errorf("window %v after many refusals, want 1 s + %v at most", w, MaxWindowGuard)
+	}
+	if q.Rate() >= q.Ceiling() {
+		t.Errorf("guard at its widest: a refusal did not cut the pace")
+	}
+}
