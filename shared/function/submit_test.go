@@ -95,8 +95,12 @@ func TestSubmitDocumentSQSOnce(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tSubmit")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "submit-secret")
 	env := map[string]string{"CDNWATCH_ALIYUN_CDN_ENDPOINT": api.URL}
+	// The queue talks to moto through the command's loader, endpoint and keys in the environment.
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
 	sq := sqsqueue.New(func(k string) string { return env[k] }, awschain.Load)
-	sq.Client = c
 	queue := &failingOnce{Queue: sq}
 	h, err := function.New(function.Options{Runtime: trigger.Lambda, Getenv: func(k string) string { return env[k] },
 		Log: testWriter{t}, Queue: queue,
