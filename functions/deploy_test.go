@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,8 +93,24 @@ func TestServerlessDevs(t *testing.T) {
 			}
 		case "eventbridge":
 			src, _ := cfg["eventSourceConfig"].(map[string]any)
-			if src["eventSourceType"] != "MNS" {
-				t.Errorf("eventbridge trigger %v is not an MNS source", m["triggerName"])
+			switch src["eventSourceType"] {
+			case "MNS":
+			case "Default":
+				// The default bus: only ActionTrail's submit calls (events/fc-actiontrail-refresh.json).
+				pattern, _ := cfg["eventRuleFilterPattern"].(string)
+				var f struct {
+					Source []string `json:"source"`
+					Data   struct {
+						EventName []string `json:"eventName"`
+					} `json:"data"`
+				}
+				if err := json.Unmarshal([]byte(pattern), &f); err != nil || !slices.Equal(f.Source, []string{"acs.actiontrail"}) ||
+					!slices.Contains(f.Data.EventName, "RefreshObjectCaches") || !slices.Contains(f.Data.EventName, "PushObjectCache") {
+					t.Errorf("eventbridge trigger %v: filter %q must select ActionTrail's RefreshObjectCaches and PushObjectCache (%v)",
+						m["triggerName"], pattern, err)
+				}
+			default:
+				t.Errorf("eventbridge trigger %v is neither an MNS source nor ActionTrail on the default bus", m["triggerName"])
 			}
 		case "cdn_events":
 			name, _ := cfg["eventName"].(string)

@@ -183,9 +183,9 @@ func TestFunctionBinaries(t *testing.T) {
 
 	lambdaFiles := []string{"lambda-direct.json", "stepfunctions-input.json", "sqs-batch.json",
 		"eventbridge-scheduled-verbatim.json", "eventbridge-scheduled-envelope.json", "cloudtrail-create-invalidation.json",
-		"eventbridge-scheduled-sweep.json"}
+		"eventbridge-scheduled-sweep.json", "submit-direct.json"}
 	fcFiles := []string{"fc-direct.json", "fc-timer.json", "fc-mns-queue.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json",
-		"fc-timer-sweep.json"}
+		"fc-timer-sweep.json", "fc-submit-timer.json", "fc-actiontrail-refresh.json"}
 	all, _ := filepath.Glob(filepath.Join("..", "events", "*.json"))
 	for _, f := range all {
 		// watch-<provider>.json are plain Watch documents for the other providers: the golden
@@ -239,7 +239,8 @@ func TestFunctionBinaries(t *testing.T) {
 	}
 	// Watches that finish in one invocation.
 	for _, f := range []string{"lambda-direct.json", "stepfunctions-input.json", "eventbridge-scheduled-verbatim.json",
-		"eventbridge-scheduled-envelope.json", "fc-direct.json", "fc-timer.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json"} {
+		"eventbridge-scheduled-envelope.json", "fc-direct.json", "fc-timer.json", "fc-cdn-refreshed.json", "fc-cdn-pushed.json",
+		"fc-actiontrail-refresh.json", "submit-direct.json"} {
 		inv := byFile[f]
 		if inv.Status != "response" {
 			t.Errorf("%s: %s %s", f, inv.Status, inv.Body)

@@ -15,9 +15,10 @@ import (
 //
 // The FC target (15 MB) holds. The Lambda target is 10 MB; it is not reached yet (10.8 MB
 // with Go 1.26.8, the CloudFront SDK client 0.8 MB of it), so the ceiling here is the
-// present size plus a little, to stop any regression.
+// present size plus a little, to stop any regression. Submit documents (the submit and
+// quota APIs of all six providers, shared/submit) added 0.4 MB: 11.21 MB.
 const (
-	lambdaCeiling  = 11_000_000
+	lambdaCeiling  = 11_400_000
 	fcCeiling      = 15_000_000
 	commandCeiling = 20_000_000
 )

@@ -104,6 +104,9 @@ func (a *aliyunAPI) serve(b *backend, v *acsVerifier, w http.ResponseWriter, r *
 	if aliyunListActions[action] {
 		allow = b.allowList
 	}
+	if _, ok := aliyunSubmitQPS[action]; ok { // aliyun_submit.go
+		allow = func(k string) bool { b.submitCalled(action); return b.allowSubmit(action, k) }
+	}
 	if !allow(keyID) {
 		fail(&acsError{429, "TooManyRequests", "Too many requests, please try again later"})
 		return

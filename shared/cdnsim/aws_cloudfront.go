@@ -96,6 +96,10 @@ func serveCloudFront(b *backend, v *sigv4Verifier, w http.ResponseWriter, r *htt
 	// /2020-05-31/distribution/{DistributionId}/invalidation: ListInvalidations, with
 	// its own bucket (aws_cloudfront_list.go).
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if r.Method == http.MethodPost { // CreateInvalidation: aws_cloudfront_submit.go
+		cloudFrontCreate(b, keyID, parts, body, reqID, w, fail)
+		return
+	}
 	if r.Method == http.MethodGet && len(parts) == 4 && parts[0] == "2020-05-31" && parts[1] == "distribution" &&
 		parts[2] != "" && parts[3] == "invalidation" {
 		if !b.allowList(keyID) {

@@ -273,6 +273,7 @@ type backend struct {
 	stats   counters
 	faults  faultPlan
 	nonces  *nonceCache
+	submit  submitState // submit.go
 
 	mu     sync.Mutex
 	limits Limits

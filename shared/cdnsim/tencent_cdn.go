@@ -102,6 +102,10 @@ func serveTencent(b *backend, v *tc3Verifier, w http.ResponseWriter, r *http.Req
 		fail(terr)
 		return
 	}
+	if act := r.Header.Get("X-TC-Action"); tencentSubmitActions[act] { // tencent_submit.go
+		tencentSubmit(b, act, keyID, body, reqID, w, fail)
+		return
+	}
 	if !b.allow(keyID) {
 		fail(&tencentError{200, "RequestLimitExceeded", fmt.Sprintf("Your current request times exceeds the frequency limit `%.0f` for a second.", b.currentLimits().QPS)})
 		return

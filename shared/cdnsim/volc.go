@@ -141,7 +141,11 @@ func (a *volcAPI) serve(b *backend, v *volcVerifier, w http.ResponseWriter, r *h
 		fail(verr)
 		return
 	}
-	if !a.allow(b, meta.Action, keyID) {
+	allow := func(k string) bool { return a.allow(b, meta.Action, k) }
+	if volcSubmitActions[a.service+"/"+meta.Action] { // volc_submit.go
+		allow = func(k string) bool { b.submitCalled(meta.Action); return b.allowSubmit(meta.Action, k) }
+	}
+	if !allow(keyID) {
 		fail(volcThrottled)
 		return
 	}

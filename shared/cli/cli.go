@@ -114,7 +114,7 @@ Start with 'cdnwatch demo' (everything on the built-in simulator, no account nee
 	root.SetHelpFunc(help)
 	addVersionFlag(root)
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(a.watchCmd(), a.demoCmd(), a.simCmd(), a.invokeCmd(), a.sweepCmd())
+	root.AddCommand(a.watchCmd(), a.refreshCmd(), a.prefetchCmd(), a.demoCmd(), a.simCmd(), a.invokeCmd(), a.sweepCmd())
 	root.SetHelpCommand(helpCmd(root))
 	for _, c := range root.Commands() {
 		completeValues(c)

@@ -34,10 +34,11 @@ type simOpts struct {
 	latency                                            time.Duration
 	slack                                              bool
 	shape                                              string
+	quota                                              mapValue // sim_quota.go
 }
 
 func (a *app) simCmd() *cobra.Command {
-	o := &simOpts{}
+	o := &simOpts{quota: mapValue{}}
 	cmd := &cobra.Command{
 		Use:   "sim [--provider P] [--addr HOST:PORT] [--env-file FILE] [flags]",
 		Short: "Serve a provider's API from the built-in simulator, with generated tasks",
@@ -73,6 +74,7 @@ same as a file to source (CDNWATCH_SIM_TASK_IDS holds the ids). Stop it with Ctr
 	fs.StringVar(&o.envFile, "env-file", "", "also write the exports (and CDNWATCH_SIM_TASK_IDS) to FILE, for '. ./FILE'")
 	fs.StringVar(&o.shape, "shape", "linear", "how progress grows: linear, step25, square, stuck or mix")
 	fs.BoolVar(&o.slack, "slack", false, "also receive Slack incoming-webhook posts (under /services/) and print them: the sample events notify slack")
+	fs.Var(o.quota, "quota", "what remains of a daily submit quota, KIND=N with KIND refresh, directory, regex or prefetch (repeatable)")
 	return cmd
 }
 
@@ -101,6 +103,9 @@ func (a *app) runSim(cmd *cobra.Command, o *simOpts) error {
 	}
 	// The tasks events/ names first, so the generated ids go around them.
 	samples := sim.AddSamples(*name, sim.Now())
+	if err := setQuotas(sim, *name, o.quota); err != nil {
+		return exitf(ExitUsage, "--quota: %v", err)
+	}
 	ids := sim.Populate(*name, cdnsim.Population{Count: o.tasks, Seed: o.seed, FailRate: o.failRate,
 		MultiRate: 0.1, PreloadRate: 0.3, Refresh: refreshR, Preload: preloadR, Pending: pendingR, Shape: shape})
 	ln, err := net.Listen("tcp", o.addr)

@@ -216,7 +216,15 @@ func (h *Handler) single(ctx context.Context, log *slog.Logger, eng *engine.Engi
 	if rec := &ev.Records[0]; rec.Sweep != nil {
 		return h.sweep(ctx, log, eng, rec) // sweep.go
 	}
-	doc := ev.Records[0].Doc
+	doc, err := h.submitFirst(ctx, log, eng, &ev.Records[0]) // submit.go: a submit document submits once
+	if err != nil {
+		if trigger.IsPoison(err) {
+			log.Error("poison submit: not retried", "problem", err.Error())
+			return nil, err
+		}
+		log.Warn("submit failed; the invocation fails so the platform retries it", "err", err.Error())
+		return nil, &trigger.TransientError{Err: err}
+	}
 	hop, err := eng.Run(ctx, doc, Until(ctx, time.Now()))
 	if err != nil {
 		if trigger.IsPoison(err) {
@@ -310,7 +318,16 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, eng *engine.Engi
 		log.Error("record not handled", "err", err.Error())
 		return recordOutcome{res: RecordResult{MessageID: rec.ID, Error: err.Error()}, failed: true}
 	}
-	hop, err := eng.Step(ctx, rec.Doc)
+	doc, err := h.submitFirst(ctx, log, eng, rec) // submit.go: a submit document submits once
+	if err != nil {
+		if trigger.IsPoison(err) {
+			return h.poison(ctx, log, rec, err)
+		}
+		log.Warn("submit failed; the record fails and is redelivered", "err", err.Error())
+		o.failed, o.res.Error = true, err.Error()
+		return o
+	}
+	hop, err := eng.Step(ctx, doc)
 	if err != nil {
 		if trigger.IsPoison(err) {
 			return h.poison(ctx, log, rec, err)

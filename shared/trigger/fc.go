@@ -35,7 +35,9 @@ func decodeTimer(top map[string]json.RawMessage, key []byte) ([]Record, error) {
 	if err != nil {
 		return nil, Poison(fmt.Sprintf("FC timer %q: payload", str(top, "triggerName")), err)
 	}
-	return []Record{{Body: body, Doc: d}}, nil
+	// The tick's time (when it reads): a submit document retried on the same tick lists
+	// the provider's tasks from then on (shared/function/submit.go).
+	return []Record{{Body: body, Doc: d, At: rfc3339(str(top, "triggerTime"))}}, nil
 }
 
 // cloudEvent is an EventBridge CloudEvent as FC's MNS queue trigger delivers it. Our own
@@ -46,6 +48,7 @@ type cloudEvent struct {
 	SpecVersion string `json:"specversion"`
 	Type        string `json:"type"`
 	Subject     string `json:"subject"`
+	Time        string `json:"time"`
 	Data        *struct {
 		RequestID   string `json:"requestId"`
 		MessageID   string `json:"messageId"`
@@ -80,7 +83,7 @@ func decodeCloudEvents(data []byte, key []byte) ([]Record, error) {
 			id = ev.ID
 		}
 		body := mnsBody(ev.Data.MessageBody)
-		rec := Record{ID: id, Source: ev.Subject, Body: body}
+		rec := Record{ID: id, Source: ev.Subject, Body: body, At: rfc3339(ev.Time)}
 		d, err := document(body, key)
 		if err != nil {
 			rec.Err = Poison(fmt.Sprintf("mns message %s", id), err)

@@ -17,6 +17,9 @@ type sqsRecord struct {
 	EventSource    string `json:"eventSource"`
 	EventSourceARN string `json:"eventSourceARN"`
 	AWSRegion      string `json:"awsRegion"`
+	Attributes     struct {
+		SentTimestamp string `json:"SentTimestamp"` // epoch ms, kept across redeliveries
+	} `json:"attributes"`
 }
 
 func decodeSQS(top map[string]json.RawMessage, key []byte) ([]Record, error) {
@@ -35,7 +38,7 @@ func decodeSQS(top map[string]json.RawMessage, key []byte) ([]Record, error) {
 		if r.MessageID == "" {
 			return nil, Poisonf("event: Records[%d]: messageId missing", i)
 		}
-		rec := Record{ID: r.MessageID, Source: r.EventSourceARN, Body: []byte(r.Body)}
+		rec := Record{ID: r.MessageID, Source: r.EventSourceARN, Body: []byte(r.Body), At: epochMillis(r.Attributes.SentTimestamp)}
 		d, err := document([]byte(r.Body), key)
 		if err != nil {
 			rec.Err = Poison(fmt.Sprintf("sqs message %s", r.MessageID), err)
@@ -73,7 +76,7 @@ func decodeEventBridge(top map[string]json.RawMessage, key []byte) ([]Record, er
 	if err != nil {
 		return nil, Poison("EventBridge detail", err)
 	}
-	return []Record{{ID: str(top, "id"), Body: detail, Doc: d}}, nil
+	return []Record{{ID: str(top, "id"), Body: detail, Doc: d, At: rfc3339(str(top, "time"))}}, nil
 }
 
 // cloudTrailDetail is the CloudTrail record EventBridge puts in detail for

@@ -79,8 +79,10 @@ type Record struct {
 	Doc *watch.Document
 	// Sweep is set instead of Doc when a timer carried a sweep document (sweep.go).
 	Sweep *sweep.Document
-	// At is the trigger's own time (FC triggerTime, EventBridge time), when the envelope
-	// has one; a sweep's window is computed from it.
+	// At is the trigger's own time (FC triggerTime, EventBridge time; for queue messages
+	// when the message was first sent: SQS SentTimestamp, the MNS event's time), when the
+	// envelope has one. A sweep's window is computed from it; a submit document's retry
+	// check lists the provider's tasks from then on.
 	At time.Time
 	// Err says why the record has no document; IsPoison(Err) is true.
 	Err error
@@ -152,7 +154,7 @@ func accepts(rt Runtime, k Kind) bool {
 		return true
 	case SQS, EventBridge, CloudTrail:
 		return rt == Lambda
-	case FCTimer, MNS, CDNEvent:
+	case FCTimer, MNS, CDNEvent, ActionTrail:
 		return rt == FC
 	}
 	return false
@@ -175,6 +177,8 @@ func detect(top map[string]json.RawMessage) (Kind, error) {
 		return FCTimer, nil
 	case has("events"):
 		return CDNEvent, nil
+	case has("specversion") && has("data") && isActionTrail(top): // actiontrail.go
+		return ActionTrail, nil
 	case has("specversion") && has("data"):
 		return MNS, nil
 	case has("v") || has("sweep") || has("provider") || has("taskIds"):
@@ -207,6 +211,8 @@ func decodeKind(k Kind, data []byte, top map[string]json.RawMessage, key []byte)
 		return decodeCloudEvents(data, key)
 	case CDNEvent:
 		return decodeCDNEvents(top)
+	case ActionTrail:
+		return decodeActionTrail(top)
 	}
 	return nil, Poisonf("unknown event kind %q", k)
 }

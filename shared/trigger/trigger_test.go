@@ -68,6 +68,12 @@ var golden = map[string]struct {
 		sweepAt: "2026-03-01T10:40:00Z"},
 	"eventbridge-scheduled-sweep.json": {rt: trigger.Lambda, kind: trigger.EventBridge, provider: "aliyun-cdn",
 		ids: [][]string{nil}, sweepAt: "2026-03-01T10:40:00Z"},
+	// Submit documents: no task ids until submitted.
+	"submit-direct.json":   {rt: trigger.Lambda, kind: trigger.Direct, provider: "aliyun-cdn", ids: [][]string{nil}},
+	"fc-submit-timer.json": {rt: trigger.FC, kind: trigger.FCTimer, provider: "aliyun-cdn", ids: [][]string{nil}},
+	// An ActionTrail RefreshObjectCaches call delivered by EventBridge: a watch of its ids.
+	"fc-actiontrail-refresh.json": {rt: trigger.FC, kind: trigger.ActionTrail, provider: "aliyun-cdn",
+		ids: [][]string{{"15920001101", "15920001102"}}},
 }
 
 func eventsDir(t *testing.T) string {
@@ -254,6 +260,21 @@ func TestDecodeTable(t *testing.T) {
 			in:   `[{"id":"e1","specversion":"1.0","type":"mns:Queue:SendMessage","data":{"messageId":"m1","messageBody":"TEST"}}]`,
 			kind: trigger.MNS, recErrs: []string{"mns message m1: watch document: malformed JSON"}},
 		{name: "cloudevent not mns", rt: trigger.FC, in: `[{"specversion":"1.0","type":"mq:Topic:SendMessage","data":{}}]`, errSub: `"mq:Topic:SendMessage" is not handled`},
+		{name: "actiontrail dcdn preload", rt: trigger.FC,
+			in:   `{"id":"a1","source":"acs.actiontrail","specversion":"1.0","type":"actiontrail:ActionTrail:ConsoleOperation","data":{"eventName":"PreloadDcdnObjectCaches","serviceName":"dcdn","responseElements":{"PreloadTaskId":"18000000401"}}}`,
+			kind: trigger.ActionTrail, ids: []string{"18000000401"}},
+		{name: "actiontrail other call", rt: trigger.FC,
+			in:     `{"id":"a1","source":"acs.actiontrail","specversion":"1.0","type":"actiontrail:ActionTrail:ApiCall","data":{"eventName":"AddCdnDomain","serviceName":"Cdn"}}`,
+			errSub: `ActionTrail event "AddCdnDomain" from "Cdn" is not handled`},
+		{name: "actiontrail failed call", rt: trigger.FC,
+			in:     `{"id":"a1","source":"acs.actiontrail","specversion":"1.0","type":"actiontrail:ActionTrail:ApiCall","data":{"eventName":"PushObjectCache","errorCode":"QuotaExceeded.Refresh"}}`,
+			errSub: "PushObjectCache failed (QuotaExceeded.Refresh): no task to watch"},
+		{name: "actiontrail no id", rt: trigger.FC,
+			in:     `{"id":"a1","source":"acs.actiontrail","specversion":"1.0","type":"actiontrail:ActionTrail:ApiCall","data":{"eventName":"RefreshObjectCaches","responseElements":{}}}`,
+			errSub: "data.responseElements.RefreshTaskId missing"},
+		{name: "actiontrail at lambda", rt: trigger.Lambda,
+			in:     `{"id":"a1","source":"acs.actiontrail","specversion":"1.0","type":"actiontrail:ActionTrail:ApiCall","data":{"eventName":"RefreshObjectCaches","responseElements":{"RefreshTaskId":"1"}}}`,
+			errSub: "actiontrail event reached the lambda function"},
 		{name: "cdn string task id", rt: trigger.FC,
 			in:   `{"events":[{"eventName":"CachedObjectsRefreshed","eventSource":"cdn","eventParameter":{"taskId":"42,43","domain":"a.example.com"}}]}`,
 			kind: trigger.CDNEvent, ids: []string{"42", "43"}},

@@ -28,6 +28,7 @@ type Document struct {
 	Interval Duration          `json:"interval,omitzero"`
 	Timeout  Duration          `json:"timeout,omitzero"`
 	State    *State            `json:"state,omitempty"`
+	Submit   *Submit           `json:"submit,omitempty"`
 	// MAC is an HMAC-SHA256 over the rest of the document when CDNWATCH_STATE_KEY is set.
 	MAC string `json:"mac,omitempty"`
 }
@@ -124,6 +125,9 @@ func (d *Document) normalise() error {
 			return &DecodeError{Field: "v", Problem: "missing; want 1"}
 		}
 		return &DecodeError{Field: "v", Problem: fmt.Sprintf("version %d not supported; want 1", d.V)}
+	}
+	if pending, err := d.Submit.normalise(d); pending || err != nil {
+		return err
 	}
 	d.Provider = strings.TrimSpace(d.Provider)
 	if d.Provider == "" {

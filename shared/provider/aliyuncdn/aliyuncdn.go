@@ -57,6 +57,7 @@ func open(_ context.Context, cfg provider.Config, o aliyun.Options) (*driver, er
 type driver struct {
 	clients *aliyun.Pool[*cdn.Client]
 	query   *aliyun.RefreshByID
+	submit  submitClients // submit.go
 }
 
 var (

@@ -75,6 +75,7 @@ type driver struct {
 	clients *aliyun.Pool[*openapi.Client]
 	query   *aliyun.RefreshByID
 	list    *aliyun.RefreshList // list.go
+	submit  submitClients       // submit.go
 }
 
 var (

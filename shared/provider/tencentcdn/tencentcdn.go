@@ -62,7 +62,7 @@ func open(_ context.Context, cfg provider.Config, o Options) (*driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &driver{api: api, kind: kind, log: log}, nil
+	return &driver{api: api, kind: kind, log: log, cfg: cfg, opts: o}, nil
 }
 
 type driver struct {
@@ -72,6 +72,10 @@ type driver struct {
 	// learned remembers which API knew an id, so that without scope.kind a prefetch
 	// costs the second call only on its first poll (the engine keeps clients across hops).
 	learned sync.Map // id → kind
+	// cfg and opts open the submit API's own client (submit.go).
+	cfg    provider.Config
+	opts   Options
+	submit submitClient
 }
 
 var (

@@ -59,7 +59,8 @@ func open(_ context.Context, cfg provider.Config, o volc.Options) (*driver, erro
 type driver struct {
 	base     *volc.Base
 	svc      *cdn.CDN
-	taskType string // from scope; "" = read it from each id
+	taskType string       // from scope; "" = read it from each id
+	submit   submitClient // submit.go
 }
 
 var (

@@ -61,7 +61,8 @@ func open(_ context.Context, cfg provider.Config, o volc.Options) (*driver, erro
 		return nil, err
 	}
 	// The SDK client is safe for concurrent use: every call builds its own request.
-	return &driver{base: base, svc: mcdn.New(base.Session), now: time.Now, resultsQPS: qps}, nil
+	return &driver{base: base, svc: mcdn.New(base.Session), now: time.Now, resultsQPS: qps,
+		submit: submitClient{account: cfg.Scope[ScopeCloudAccount]}}, nil
 }
 
 type driver struct {
@@ -72,6 +73,8 @@ type driver struct {
 	// results calls are marked with (see resultsAPI); tests against a simulator with a
 	// lifted limit lift it too.
 	resultsQPS float64
+	// submit is the submit API's client (submit.go); scope its cloud account, if any.
+	submit submitClient
 }
 
 // qps is the documented limit of each action: 30 calls/s per account.

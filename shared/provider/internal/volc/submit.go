@@ -1,0 +1,66 @@
+package volc
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/volcengine/volcengine-go-sdk/volcengine"
+	"github.com/volcengine/volcengine-go-sdk/volcengine/client"
+	"github.com/volcengine/volcengine-go-sdk/volcengine/request"
+	"github.com/volcengine/volcengine-go-sdk/volcengine/session"
+
+	"cdnwatch/shared/provider"
+)
+
+// SubmitSession is the driver's session for the submit and quota APIs: the same HTTP
+// client (its transport paces every attempt as the API the call's context names, see
+// provider.WithAPI), with the SDK retrying throttling only. A 5xx or a lost connection
+// may mean the submit was taken; shared/submit decides what to do about it.
+func (b *Base) SubmitSession() *session.Session {
+	p := RetryPolicy{}
+	return b.Session.Copy(&volcengine.Config{Retryer: throttleOnly{p.retryer()}})
+}
+
+// throttleOnly is the SDK's retryer restricted to throttled answers (HTTP 429 or a
+// throttling code): a throttled submit was not taken. The SDK's own IsErrorThrottle also
+// counts 502, 503 and 504 as throttling, and those may follow a submit that was taken,
+// so it is not used.
+type throttleOnly struct{ client.DefaultRetryer }
+
+func (t throttleOnly) ShouldRetry(r *request.Request) bool {
+	if t.NumMaxRetries == 0 || r.Error == nil {
+		return false
+	}
+	if r.HTTPResponse != nil && r.HTTPResponse.StatusCode == http.StatusTooManyRequests {
+		return true
+	}
+	code := errCode(r.Error)
+	return strings.Contains(code, "FlowLimitExceeded") || strings.HasPrefix(code, "Throttling") || code == "TooManyRequests"
+}
+
+func errCode(err error) string {
+	var ce interface{ Code() string }
+	if errors.As(err, &ce) {
+		return ce.Code()
+	}
+	return ""
+}
+
+// SubmitError maps a submit or quota call's error; a code naming a quota is a quota
+// refusal (provider.ErrQuotaExceeded).
+func (b *Base) SubmitError(ctx context.Context, err error) error {
+	mapped := b.Error(ctx, nil, err)
+	var pe *provider.Error
+	if errors.As(mapped, &pe) {
+		if pe.Kind == provider.KindInvalidID {
+			pe.Kind = provider.KindBadRequest
+		}
+		pe.IDs = nil
+		if strings.Contains(strings.ToLower(pe.Code), "quota") {
+			return provider.QuotaError(pe)
+		}
+	}
+	return mapped
+}

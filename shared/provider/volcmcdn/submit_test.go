@@ -1,0 +1,13 @@
+package volcmcdn
+
+import (
+	"testing"
+
+	"cdnwatch/shared/provider/providertest"
+)
+
+func TestSubmitConformance(t *testing.T) {
+	providertest.RunSubmit(t, providertest.SubmitHarness{
+		Harness:       providertest.Harness{Provider: Name, Scope: map[string]string{ScopeCloudAccount: "aliyun-prod"}},
+		RefreshAction: actRefresh, PrefetchAction: actPreload, QuotaAction: actQuota, Hosts: 3})
+}
