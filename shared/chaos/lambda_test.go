@@ -120,7 +120,7 @@ func chaosLambda(t *testing.T, bootstrap, moto, name string, faults float64, key
 				t.Fatalf("a continuation is not sealed although the key is set")
 			}
 		}
-		inv := &fakeruntime.Invocation{ID: fmt.Sprintf("req-%d", time.Now().UnixNano()), Payload: sqsEvent(arn, out.Messages)}
+		inv := &fakeruntime.Invocation{ID: fmt.Sprintf("req-%d", time.Now().UnixNano()), Payload: mototest.SQSEvent(arn, out.Messages)}
 		rt.Push(inv)
 		kill := rng.IntN(3) == 0
 		var answered *fakeruntime.Invocation
@@ -191,24 +191,4 @@ func keyBytes(on bool) []byte {
 		return []byte(stateKey)
 	}
 	return nil
-}
-
-// sqsEvent is what Lambda's event source mapping sends for the messages.
-func sqsEvent(arn string, msgs []types.Message) []byte {
-	type rec struct {
-		MessageID      string `json:"messageId"`
-		ReceiptHandle  string `json:"receiptHandle"`
-		Body           string `json:"body"`
-		EventSource    string `json:"eventSource"`
-		EventSourceARN string `json:"eventSourceARN"`
-		AWSRegion      string `json:"awsRegion"`
-	}
-	var ev struct {
-		Records []rec `json:"Records"`
-	}
-	for _, m := range msgs {
-		ev.Records = append(ev.Records, rec{aws.ToString(m.MessageId), aws.ToString(m.ReceiptHandle), aws.ToString(m.Body), "aws:sqs", arn, "us-east-1"})
-	}
-	b, _ := json.Marshal(ev)
-	return b
 }

@@ -2,7 +2,6 @@ package function_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -29,26 +28,6 @@ import (
 func sqsClient(url string) *sqs.Client {
 	return sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
-}
-
-// sqsEvent is what Lambda's event source mapping would send for the messages.
-func sqsEvent(arn string, msgs []types.Message) []byte {
-	type rec struct {
-		MessageID      string `json:"messageId"`
-		ReceiptHandle  string `json:"receiptHandle"`
-		Body           string `json:"body"`
-		EventSource    string `json:"eventSource"`
-		EventSourceARN string `json:"eventSourceARN"`
-		AWSRegion      string `json:"awsRegion"`
-	}
-	var ev struct {
-		Records []rec `json:"Records"`
-	}
-	for _, m := range msgs {
-		ev.Records = append(ev.Records, rec{aws.ToString(m.MessageId), aws.ToString(m.ReceiptHandle), aws.ToString(m.Body), "aws:sqs", arn, "us-east-1"})
-	}
-	b, _ := json.Marshal(ev)
-	return b
 }
 
 // TestSQSContinuationMoto runs the SQS loop against a real moto_server: a pending watch
@@ -124,7 +103,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 	if len(msgs) != 2 {
 		t.Fatalf("received %d messages, want 2", len(msgs))
 	}
-	out, err := h.Invoke(ctx, sqsEvent(arn, msgs))
+	out, err := h.Invoke(ctx, mototest.SQSEvent(arn, msgs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +166,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 			if aws.ToString(m.Body) != poison {
 				continue
 			}
-			out, err := h.Invoke(ctx, sqsEvent(arn, []types.Message{m}))
+			out, err := h.Invoke(ctx, mototest.SQSEvent(arn, []types.Message{m}))
 			if err != nil {
 				t.Fatal(err)
 			}
