@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,15 +16,20 @@ import (
 	"cdnwatch/shared/watch"
 )
 
-// flaky is a channel that fails at random, sometimes for good.
+// flaky is a channel that fails at random, sometimes for good. The dispatcher runs
+// channels concurrently, so each has its own generator behind a lock.
 type flaky struct {
+	mu   sync.Mutex
 	rng  *rand.Rand
 	name string
 }
 
 func (c *flaky) Name() string { return c.name }
 func (c *flaky) Send(_ context.Context, n notify.Notice, _ string) (string, error) {
-	switch c.rng.IntN(10) {
+	c.mu.Lock()
+	roll := c.rng.IntN(10)
+	c.mu.Unlock()
+	switch roll {
 	case 0:
 		return "", &notify.DeliveryError{Channel: c.name, Status: 410, Permanent: true, Err: errors.New("gone")}
 	case 1, 2, 3:
@@ -72,7 +78,8 @@ func TestEveryEmittedDocumentVerifiesAsItself(t *testing.T) {
 				return out, nil
 			}}
 			e, now := newEngine(drv, &inbox{})
-			e.Dispatcher.Channels = []notify.Channel{&flaky{rng: rng, name: "plain"}, &flaky{rng: rng, name: "threaded"}}
+			e.Dispatcher.Channels = []notify.Channel{&flaky{rng: rand.New(rand.NewPCG(seed, 1)), name: "plain"},
+				&flaky{rng: rand.New(rand.NewPCG(seed, 2)), name: "threaded"}}
 			e.StateKey = key
 			var notifyList []string
 			if rng.IntN(3) > 0 {
