@@ -3,8 +3,8 @@ package cdnsim
 // Listing of refresh and prefetch tasks by time, Aliyun style: CDN DescribeRefreshTasks
 // (API 2018-05-10). Field names follow the official SDK's response model
 // (cdn-20180510/v9 DescribeRefreshTasksResponseBody: PageNumber, PageSize, TotalCount,
-// RequestId, Tasks.CDNTask[]); errors and limits follow the API documentation (seed 000
-// error table, reference/PROVIDERS.md): StartTime and EndTime together, ObjectType
+// RequestId, Tasks.CDNTask[]); errors and limits follow Aliyun's API documentation
+// (https://help.aliyun.com/document_detail/91855.html and its error table): StartTime and EndTime together, ObjectType
 // required with DomainName or Status, page size at most 50, tasks of the last 3 days,
 // 5 calls/s in its own bucket.
 
