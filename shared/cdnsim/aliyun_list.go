@@ -4,7 +4,7 @@ package cdnsim
 // (API 2018-05-10). Field names follow the official SDK's response model
 // (cdn-20180510/v9 DescribeRefreshTasksResponseBody: PageNumber, PageSize, TotalCount,
 // RequestId, Tasks.CDNTask[]); errors and limits follow Aliyun's API documentation
-// (https://help.aliyun.com/document_detail/91855.html and its error table): StartTime and EndTime together, ObjectType
+// (the CDN API reference of DescribeRefreshTasks and its error table): StartTime and EndTime together, ObjectType
 // required with DomainName or Status, page size at most 50, tasks of the last 3 days,
 // 5 calls/s in its own bucket.
 
