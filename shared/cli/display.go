@@ -122,7 +122,7 @@ func (d *display) observed(tasks map[string]provider.Task) {
 	for id, t := range tasks {
 		prev := d.tasks[id]
 		s := taskSeen{running: t.Status == provider.Running || prev.running, pct: prev.pct}
-		if p, ok := meanPercent(t); ok && p > s.pct {
+		if p, ok := t.MeanPercent(); ok && p > s.pct {
 			s.pct = p // a provider's figure may dip; what was reached stays reached
 		}
 		if p := s.pct; p > 0 {
@@ -130,21 +130,6 @@ func (d *display) observed(tasks map[string]provider.Task) {
 		}
 		d.tasks[id] = s
 	}
-}
-
-func meanPercent(t provider.Task) (float64, bool) {
-	var sum float64
-	n := 0
-	for _, o := range t.Objects {
-		if p, ok := o.Percent(); ok {
-			sum += p
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, false
-	}
-	return sum / float64(n), true
 }
 
 // hop shows one hop: its failures above the block, then the block (or a plain line).

@@ -52,6 +52,23 @@ type Task struct {
 	Objects []Object
 }
 
+// MeanPercent is the mean reported progress of the task's objects; ok is false when none
+// reports any.
+func (t Task) MeanPercent() (float64, bool) {
+	var sum float64
+	n := 0
+	for _, o := range t.Objects {
+		if p, ok := o.Percent(); ok {
+			sum += p
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
 // Limits are the provider's documented bounds.
 type Limits struct {
 	IDsPerCall int           // ids one call may carry

@@ -399,7 +399,7 @@ func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Durati
 }
 
 func pctOf(t provider.Task) float64 {
-	p, _ := meanProgress(t)
+	p, _ := t.MeanPercent()
 	return p
 }
 

@@ -129,7 +129,7 @@ func observe(d *Document, obs map[string]provider.Task, now time.Time, info Info
 			taskNotice(notify.TaskUnknown, id, []notify.Failure{f})
 		default:
 			keep = append(keep, id)
-			if p, ok := meanProgress(t); ok {
+			if p, ok := t.MeanPercent(); ok {
 				running++
 				progressSum += p
 			}
@@ -206,21 +206,6 @@ func overallProgress(d *Document) float64 {
 	done := float64(st.Complete + st.Failed + st.Unknown)
 	done += float64(st.Running) * st.Progress / 100
 	return round2(100 * done / float64(st.Total))
-}
-
-func meanProgress(t provider.Task) (float64, bool) {
-	var sum float64
-	n := 0
-	for _, o := range t.Objects {
-		if p, ok := o.Percent(); ok {
-			sum += p
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, false
-	}
-	return sum / float64(n), true
 }
 
 func labelOf(d *Document) string {
