@@ -10,6 +10,7 @@ import (
 	"github.com/volcengine/volcengine-go-sdk/volcengine"
 
 	"cdnwatch/shared/provider"
+	"cdnwatch/shared/provider/internal/volc"
 )
 
 // Submit APIs of Volcengine CDN (2021-03-01), limits from the documentation (Volcengine's
@@ -30,16 +31,9 @@ const (
 	actRefresh = "SubmitRefreshTask"
 	actPreload = "SubmitPreloadTask"
 	actQuota   = "DescribeContentQuota"
-	submitQPS  = 20
 )
 
 var _ provider.Submitter = (*driver)(nil)
-
-// paced marks ctx so the client's transport paces every attempt of the call at the
-// action's own 20 calls/s.
-func paced(ctx context.Context, action string) context.Context {
-	return provider.WithAPI(ctx, provider.API{Name: action, QPS: submitQPS})
-}
 
 type submitClient struct {
 	once sync.Once
@@ -54,17 +48,11 @@ func (d *driver) submitSvc() *cdn.CDN {
 }
 
 func (d *driver) SubmitLimits(kind provider.SubmitKind, typ string) (provider.SubmitLimits, error) {
-	if err := provider.CheckType(kind, typ); err != nil {
-		return provider.SubmitLimits{}, fmt.Errorf("%s: %w", Name, err)
-	}
-	if typ == provider.TypeRegex {
-		return provider.SubmitLimits{}, fmt.Errorf("%s: SubmitRefreshTask takes files or directories, not regular expressions", Name)
-	}
-	return provider.SubmitLimits{PerCall: 100, QPS: submitQPS, QuotaQPS: submitQPS}, nil
+	return volc.FileDirLimits(Name, kind, typ, 100)
 }
 
 func (d *driver) Quota(ctx context.Context, kind provider.SubmitKind, typ string) (provider.Quota, error) {
-	out, err := d.submitSvc().DescribeContentQuotaWithContext(paced(ctx, actQuota), &cdn.DescribeContentQuotaInput{})
+	out, err := d.submitSvc().DescribeContentQuotaWithContext(volc.Paced(ctx, actQuota), &cdn.DescribeContentQuotaInput{})
 	if err != nil {
 		return provider.Quota{}, fmt.Errorf("%s: %w", actQuota, d.base.SubmitError(ctx, err))
 	}
@@ -88,7 +76,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	action := actRefresh
 	if req.Kind == provider.Prefetch {
 		action = actPreload
-		out, err := d.submitSvc().SubmitPreloadTaskWithContext(paced(ctx, actPreload), &cdn.SubmitPreloadTaskInput{Urls: urls})
+		out, err := d.submitSvc().SubmitPreloadTaskWithContext(volc.Paced(ctx, actPreload), &cdn.SubmitPreloadTaskInput{Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}
@@ -98,7 +86,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		if req.Type == provider.TypeDirectory {
 			typ = "dir"
 		}
-		out, err := d.submitSvc().SubmitRefreshTaskWithContext(paced(ctx, actRefresh), &cdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
+		out, err := d.submitSvc().SubmitRefreshTaskWithContext(volc.Paced(ctx, actRefresh), &cdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/volcengine/volcengine-go-sdk/volcengine"
 
 	"cdnwatch/shared/provider"
+	"cdnwatch/shared/provider/internal/volc"
 )
 
 // Submit APIs of Volcengine multi-cloud CDN (2022-03-01), in the official SDK
@@ -29,7 +30,6 @@ const (
 	actRefresh = "SubmitRefreshTask"
 	actPreload = "SubmitPreloadTask"
 	actQuota   = "DescribeContentQuota"
-	submitQPS  = 20
 	perCall    = 100
 )
 
@@ -37,12 +37,6 @@ const (
 const ScopeCloudAccount = "cloudAccountId"
 
 var _ provider.Submitter = (*driver)(nil)
-
-// paced marks ctx so the client's transport paces every attempt of the call at the
-// action's 20 calls/s.
-func paced(ctx context.Context, action string) context.Context {
-	return provider.WithAPI(ctx, provider.API{Name: action, QPS: submitQPS})
-}
 
 type submitClient struct {
 	account string
@@ -58,20 +52,14 @@ func (d *driver) submitSvc() *mcdn.MCDN {
 }
 
 func (d *driver) SubmitLimits(kind provider.SubmitKind, typ string) (provider.SubmitLimits, error) {
-	if err := provider.CheckType(kind, typ); err != nil {
-		return provider.SubmitLimits{}, fmt.Errorf("%s: %w", Name, err)
-	}
-	if typ == provider.TypeRegex {
-		return provider.SubmitLimits{}, fmt.Errorf("%s: SubmitRefreshTask takes files or directories, not regular expressions", Name)
-	}
-	return provider.SubmitLimits{PerCall: perCall, QPS: submitQPS, QuotaQPS: submitQPS}, nil
+	return volc.FileDirLimits(Name, kind, typ, perCall)
 }
 
 func (d *driver) Quota(ctx context.Context, kind provider.SubmitKind, typ string) (provider.Quota, error) {
 	if d.submit.account == "" {
 		return provider.Quota{Remaining: -1, Name: "multi-cloud quota (per vendor account; set scope.cloudAccountId to check one)"}, nil
 	}
-	out, err := d.submitSvc().DescribeContentQuotaWithContext(paced(ctx, actQuota), &mcdn.DescribeContentQuotaInput{
+	out, err := d.submitSvc().DescribeContentQuotaWithContext(volc.Paced(ctx, actQuota), &mcdn.DescribeContentQuotaInput{
 		CloudAccountId: volcengine.String(d.submit.account)})
 	if err != nil {
 		return provider.Quota{}, fmt.Errorf("%s: %w", actQuota, d.base.SubmitError(ctx, err))
@@ -106,7 +94,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	action := actRefresh
 	if req.Kind == provider.Prefetch {
 		action = actPreload
-		out, err := d.submitSvc().SubmitPreloadTaskWithContext(paced(ctx, actPreload), &mcdn.SubmitPreloadTaskInput{Urls: urls})
+		out, err := d.submitSvc().SubmitPreloadTaskWithContext(volc.Paced(ctx, actPreload), &mcdn.SubmitPreloadTaskInput{Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}
@@ -116,7 +104,7 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		if req.Type == provider.TypeDirectory {
 			typ = "dir"
 		}
-		out, err := d.submitSvc().SubmitRefreshTaskWithContext(paced(ctx, actRefresh), &mcdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
+		out, err := d.submitSvc().SubmitRefreshTaskWithContext(volc.Paced(ctx, actRefresh), &mcdn.SubmitRefreshTaskInput{Type: volcengine.String(typ), Urls: urls})
 		if err != nil {
 			return nil, fmt.Errorf("%s (%d URLs): %w", action, len(req.URLs), d.base.SubmitError(ctx, err))
 		}

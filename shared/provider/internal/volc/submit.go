@@ -3,6 +3,7 @@ package volc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -63,4 +64,27 @@ func (b *Base) SubmitError(ctx context.Context, err error) error {
 		}
 	}
 	return mapped
+}
+
+// SubmitQPS is the documented rate of Volcengine CDN's submit and quota actions (20 calls/s
+// each); multi-cloud CDN documents none and follows it.
+const SubmitQPS = 20
+
+// Paced marks ctx so the client's transport paces every attempt of action at its own
+// SubmitQPS, apart from the by-id query.
+func Paced(ctx context.Context, action string) context.Context {
+	return provider.WithAPI(ctx, provider.API{Name: action, QPS: SubmitQPS})
+}
+
+// FileDirLimits are the limits of SubmitRefreshTask (files or directories, no regular
+// expressions) and SubmitPreloadTask, which both services share: perCall URLs a call, at
+// SubmitQPS.
+func FileDirLimits(name string, kind provider.SubmitKind, typ string, perCall int) (provider.SubmitLimits, error) {
+	if err := provider.CheckType(kind, typ); err != nil {
+		return provider.SubmitLimits{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if typ == provider.TypeRegex {
+		return provider.SubmitLimits{}, fmt.Errorf("%s: SubmitRefreshTask takes files or directories, not regular expressions", name)
+	}
+	return provider.SubmitLimits{PerCall: perCall, QPS: SubmitQPS, QuotaQPS: SubmitQPS}, nil
 }
