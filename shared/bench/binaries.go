@@ -118,15 +118,9 @@ func MeasureColdStart(ctx context.Context, lambdaBin, fcBin string, runs int) ([
 	for _, b := range []struct{ name, bin, platform string }{{"lambda", lambdaBin, "lambda"}, {"fc", fcBin, "fc"}} {
 		var times []time.Duration
 		for i := 0; i < runs; i++ {
-			rt := fakeruntime.New(b.platform, 30*time.Second,
-				fakeruntime.Credentials{AccessKeyID: KeyID, AccessKeySecret: Secret},
-				&fakeruntime.Invocation{ID: "req-" + strconv.Itoa(i), Payload: event})
-			res, err := fakeruntime.Run(ctx, b.bin, rt, env, 30*time.Second)
+			res, err := invokeOnce(ctx, b.platform, b.bin, event, env, i)
 			if err != nil {
-				return nil, fmt.Errorf("%s cold start: %w\n%s", b.name, err, res.Output)
-			}
-			if inv := res.Invocations[0]; inv.Status != "response" {
-				return nil, fmt.Errorf("%s cold start: %s %s", b.name, inv.Status, inv.Body)
+				return nil, fmt.Errorf("%s cold start: %w", b.name, err)
 			}
 			times = append(times, res.FirstReply)
 		}
@@ -259,15 +253,9 @@ func MeasureStartup(ctx context.Context, bins []Binary, runs int) ([]Startup, er
 		}
 		var rs []run
 		for i := 0; i < runs; i++ {
-			rt := fakeruntime.New(b.Platform, 30*time.Second,
-				fakeruntime.Credentials{AccessKeyID: KeyID, AccessKeySecret: Secret},
-				&fakeruntime.Invocation{ID: "req-" + strconv.Itoa(i), Payload: event})
-			res, err := fakeruntime.Run(ctx, b.HostPath, rt, env, 30*time.Second)
+			res, err := invokeOnce(ctx, b.Platform, b.HostPath, event, env, i)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w\n%s", b.Name, err, res.Output)
-			}
-			if inv := res.Invocations[0]; inv.Status != "response" {
-				return nil, fmt.Errorf("%s: %s %s", b.Name, inv.Status, inv.Body)
+				return nil, fmt.Errorf("%s: %w", b.Name, err)
 			}
 			rs = append(rs, run{res.FirstReply, res.MaxRSS})
 		}
@@ -317,4 +305,20 @@ func PrintStartup(ctx context.Context, w io.Writer, runs int) error {
 	}
 	WriteStartup(w, st)
 	return nil
+}
+
+// invokeOnce starts bin under a fake runtime API of platform, hands it event as request i,
+// and returns the run; an invocation that did not answer with a response is an error.
+func invokeOnce(ctx context.Context, platform, bin string, event []byte, env []string, i int) (fakeruntime.Result, error) {
+	rt := fakeruntime.New(platform, 30*time.Second,
+		fakeruntime.Credentials{AccessKeyID: KeyID, AccessKeySecret: Secret},
+		&fakeruntime.Invocation{ID: "req-" + strconv.Itoa(i), Payload: event})
+	res, err := fakeruntime.Run(ctx, bin, rt, env, 30*time.Second)
+	if err != nil {
+		return res, fmt.Errorf("%w\n%s", err, res.Output)
+	}
+	if inv := res.Invocations[0]; inv.Status != "response" {
+		return res, fmt.Errorf("%s %s", inv.Status, inv.Body)
+	}
+	return res, nil
 }
