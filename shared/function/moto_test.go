@@ -38,27 +38,9 @@ func TestSQSContinuationMoto(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	c := sqsClient(url)
-	dlq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("cdnwatch-dlq")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dlqAttrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	redrive := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"2"}`, dlqAttrs.Attributes["QueueArn"])
-	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("cdnwatch-queue"),
-		Attributes: map[string]string{"RedrivePolicy": redrive, "VisibilityTimeout": "1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	qa, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := qa.Attributes["QueueArn"]
+	dlqURL, dlqARN := mototest.CreateQueue(ctx, t, c, "cdnwatch-dlq", nil)
+	redrive := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"2"}`, dlqARN)
+	qURL, arn := mototest.CreateQueue(ctx, t, c, "cdnwatch-queue", map[string]string{"RedrivePolicy": redrive, "VisibilityTimeout": "1"})
 
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "LTAI5tMoto", AccessKeySecret: "moto-secret"})
 	id := sim.AddTask("aliyun-cdn", cdnsim.Task{Objects: []cdnsim.Object{{Path: "http://a.example.com/big.mp4",
@@ -88,7 +70,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 	good := fmt.Sprintf(`{"v":1,"provider":"aliyun-cdn","taskIds":[%q],"label":"moto"}`, id)
 	poison := `{"v":1,"provider":"aliyun-cdn","taskIds":["1"],"state":{"v":1}}`
 	for _, body := range []string{good, poison} {
-		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(qURL), MessageBody: aws.String(body)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,7 +81,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 		}
 		return out.Messages
 	}
-	msgs := recv(q.QueueUrl, 1)
+	msgs := recv(aws.String(qURL), 1)
 	if len(msgs) != 2 {
 		t.Fatalf("received %d messages, want 2", len(msgs))
 	}
@@ -114,7 +96,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 			poisonID = aws.ToString(m.MessageId)
 		} else {
 			// Lambda deletes the records that did not fail.
-			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle}); err != nil {
+			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(qURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -128,7 +110,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 	var cont *watch.Document
 	var contDelay time.Duration
 	for time.Since(sentAt) < 20*time.Second && cont == nil {
-		for _, m := range recv(q.QueueUrl, 1) {
+		for _, m := range recv(aws.String(qURL), 1) {
 			if aws.ToString(m.Body) == poison {
 				continue // redelivered until the redrive policy takes it (below)
 			}
@@ -153,7 +135,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 	// The poison message: received again (receive count 2), failed again, then moved.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if m := recv(dlq.QueueUrl, 0); len(m) > 0 {
+		if m := recv(aws.String(dlqURL), 0); len(m) > 0 {
 			if aws.ToString(m[0].Body) != poison {
 				t.Fatalf("dead-letter queue holds %s", aws.ToString(m[0].Body))
 			}
@@ -162,7 +144,7 @@ func TestSQSContinuationMoto(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("poison message never reached the dead-letter queue")
 		}
-		for _, m := range recv(q.QueueUrl, 1) {
+		for _, m := range recv(aws.String(qURL), 1) {
 			if aws.ToString(m.Body) != poison {
 				continue
 			}

@@ -74,17 +74,7 @@ func TestSubmitDocumentSQSOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	c := sqsClient(url)
-	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("cdnwatch-submit"),
-		Attributes: map[string]string{"VisibilityTimeout": "1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	qa, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := qa.Attributes["QueueArn"]
+	qURL, arn := mototest.CreateQueue(ctx, t, c, "cdnwatch-submit", map[string]string{"VisibilityTimeout": "1"})
 
 	sim := cdnsim.New(cdnsim.Options{AccessKeyID: "LTAI5tSubmit", AccessKeySecret: "submit-secret"})
 	sim.SetSubmitLife("aliyun-cdn", func(u, kind string) cdnsim.Object {
@@ -117,11 +107,11 @@ func TestSubmitDocumentSQSOnce(t *testing.T) {
 		urls[i] = fmt.Sprintf(`"https://static.example.com/sqs/%04d.js"`, i)
 	}
 	body := `{"v":1,"submit":{"provider":"aliyun-cdn","type":"file","urls":[` + strings.Join(urls, ",") + `]},"label":"sqs submit"}`
-	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(qURL), MessageBody: aws.String(body)}); err != nil {
 		t.Fatal(err)
 	}
 	recv := func() []types.Message {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2,
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(qURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 2,
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
 		if err != nil {
 			t.Fatal(err)
@@ -162,7 +152,7 @@ func TestSubmitDocumentSQSOnce(t *testing.T) {
 	if st := sim.SubmitStats("aliyun-cdn"); st.URLs != n || st.Calls["RefreshObjectCaches"] != 2 {
 		t.Fatalf("redelivery submitted again: the simulator took %d URLs in %d calls; want %d in 2", st.URLs, st.Calls["RefreshObjectCaches"], n)
 	}
-	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: again[0].ReceiptHandle}); err != nil {
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(qURL), ReceiptHandle: again[0].ReceiptHandle}); err != nil {
 		t.Fatal(err)
 	}
 

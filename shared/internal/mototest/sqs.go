@@ -1,9 +1,12 @@
 package mototest
 
 import (
+	"context"
 	"encoding/json"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
@@ -26,4 +29,19 @@ func SQSEvent(arn string, msgs []types.Message) []byte {
 	}
 	b, _ := json.Marshal(ev)
 	return b
+}
+
+// CreateQueue creates the queue name with attrs on c and returns its URL and ARN.
+func CreateQueue(ctx context.Context, t testing.TB, c *sqs.Client, name string, attrs map[string]string) (url, arn string) {
+	t.Helper()
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	if err != nil {
+		t.Fatalf("create queue %s: %v", name, err)
+	}
+	qa, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatalf("queue %s attributes: %v", name, err)
+	}
+	return aws.ToString(q.QueueUrl), qa.Attributes["QueueArn"]
 }
