@@ -28,9 +28,6 @@ type Policy struct {
 	// Drift is how far a trusted estimate may still be moving earlier before the look at
 	// the finish is preceded by one shortly before it.
 	Drift time.Duration
-	// Unstarted is no longer used: tasks without progress follow the Guard grid. Kept so
-	// existing policies still compile.
-	Unstarted time.Duration
 }
 
 // DefaultPolicy looks at a task at most every 2 s and at least every two minutes; a task
