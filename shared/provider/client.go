@@ -201,8 +201,11 @@ type batchResult struct {
 func (c *Client) describe(ctx context.Context, i int, batch []string, out chan<- batchResult) {
 	m := &callMeter{}
 	start := time.Now()
+	release := func() {}
 	if c.tr == nil {
-		waited, err := c.pacer(APIQuery, c.limits.QPS).Wait(ctx)
+		var waited time.Duration
+		var err error
+		release, waited, err = c.pacer(APIQuery, c.limits.QPS).Acquire(ctx)
 		m.waited.Add(int64(waited))
 		if err != nil {
 			out <- batchResult{i: i, err: fmt.Errorf("query %s tasks %v: %w", c.drv.Name(), batch, err)}
@@ -211,6 +214,7 @@ func (c *Client) describe(ctx context.Context, i int, batch []string, out chan<-
 		c.calls.Add(1)
 	}
 	objs, err := c.drv.Describe(withMeter(ctx, m), batch)
+	release()
 	if ctx.Err() == nil {
 		c.observe(time.Since(start) - time.Duration(m.waited.Load()))
 	}

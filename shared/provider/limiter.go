@@ -8,14 +8,14 @@ import (
 	"time"
 )
 
-// WindowGuard is how much longer than one second our own window starts. Providers count
-// calls as they arrive, in any sliding second; ours are counted when they are sent. The
-// guard absorbs the difference (network and scheduling jitter up to 30 ms) at a cost of
-// 3% of the bound: n calls per 1.03 s never put n+1 arrivals into one second unless
-// arrivals jitter by more than 30 ms. Each throttling answer widens it by GuardStep, up
-// to MaxWindowGuard: a path that jitters more gets the margin it needs.
+// WindowGuard is how much longer than one second our own window is. The hard bound (see
+// Acquire) already holds whatever the network does: a call keeps its place in the window
+// until its answer is back, and a provider can only have counted it between our sending
+// and that answer. The guard is a small margin for gateways whose counting clock differs
+// from the moment they answer. Each throttling answer widens it by GuardStep, up to
+// MaxWindowGuard: a gateway that counts differently gets the margin it needs.
 const (
-	WindowGuard    = 30 * time.Millisecond
+	WindowGuard    = 10 * time.Millisecond
 	GuardStep      = 10 * time.Millisecond
 	MaxWindowGuard = 100 * time.Millisecond
 )
@@ -25,6 +25,14 @@ const (
 // (one call per W/N) so that no burst lands in one second, and slowed on throttling
 // (additive increase, multiplicative decrease). Every HTTP attempt, first or retry,
 // takes its turn (see the transport), so the SDKs' retries cannot push past it.
+//
+// Providers count a call when it arrives, we can only see when we send it and when its
+// answer comes back. Counting at sending time (as the pacer once did) breaks the bound
+// whenever the network or a busy machine delays one call more than the next: under -race
+// on two loaded cores a 30 ms guard was not enough. So a turn holds its place from the
+// moment it is granted until W after its attempt ended (Release): the provider's arrival
+// time lies between the two, so no N+1 arrivals can ever share a window of W. The cost is
+// the answer time: a call occupies W plus its latency, not W.
 type Pacer struct {
 	api string
 	log *slog.Logger
@@ -36,13 +44,20 @@ type Pacer struct {
 	ceiling float64       // calls/s at most: n/w
 	rate    float64       // calls/s now (AIMD)
 	next    time.Time
-	ring    []time.Time // the last n grants
-	head    int
+	// slots are the places in the window: a slot is free when unused or when its call
+	// ended at least w ago; a call in flight (end zero) holds its slot.
+	slots []slot
+	freed chan struct{} // closed (and replaced) whenever a call in flight ends
 	// lastCut is the last multiplicative decrease; lastRaise the last additive increase;
 	// lastSeen the last refusal, burst how many came within one window of each other.
 	lastCut, lastRaise, lastSeen time.Time
 	burst                        int
 	throttled                    int64
+}
+
+type slot struct {
+	used bool
+	end  time.Time // zero while the call is in flight
 }
 
 // NewPacer paces share calls per second (fractional shares are rounded down to whole
@@ -60,7 +75,8 @@ func NewPacer(api string, share float64, log *slog.Logger) *Pacer {
 	}
 	w := span + WindowGuard
 	ceiling := float64(n) / w.Seconds()
-	return &Pacer{api: api, log: log, n: n, span: span, w: w, ceiling: ceiling, rate: ceiling, ring: make([]time.Time, 0, n)}
+	return &Pacer{api: api, log: log, n: n, span: span, w: w, ceiling: ceiling, rate: ceiling,
+		slots: make([]slot, n), freed: make(chan struct{})}
 }
 
 // Window is the pacer's bound: at most N calls in any window W.
@@ -84,44 +100,81 @@ func (p *Pacer) Ceiling() float64 {
 	return p.ceiling
 }
 
-// Wait blocks until the caller may send one request, and returns how long it waited.
-// It fails only when ctx ends first.
+// Wait is Acquire for a call whose end the caller cannot see: its place in the window
+// is counted from now. Prefer Acquire.
 func (p *Pacer) Wait(ctx context.Context) (time.Duration, error) {
+	release, waited, err := p.Acquire(ctx)
+	if err == nil {
+		release()
+	}
+	return waited, err
+}
+
+// Acquire blocks until the caller may send one request and returns how long it waited
+// and the release to call once the attempt has ended (answer headers back, or failed):
+// until then, and for W after, the call holds its place in the window. It fails only
+// when ctx ends first. Release may be called more than once.
+func (p *Pacer) Acquire(ctx context.Context) (release func(), waited time.Duration, err error) {
 	start := time.Now()
 	p.mu.Lock()
 	p.raiseLocked(start)
-	slot := p.next
-	if slot.Before(start) {
-		slot = start
+	at := p.next
+	if at.Before(start) {
+		at = start
 	}
-	p.next = slot.Add(time.Duration(float64(time.Second) / p.rate))
+	p.next = at.Add(time.Duration(float64(time.Second) / p.rate))
 	p.mu.Unlock()
-	if err := sleepUntil(ctx, slot); err != nil {
-		return time.Since(start), err
+	if err := sleepUntil(ctx, at); err != nil {
+		return nil, time.Since(start), err
 	}
 	// The hard bound: never the (n+1)th call within w, whatever the pace did (a rate
-	// just raised, reservations made before a cut).
+	// just raised, reservations made before a cut, answers slower than the pace).
 	for {
 		p.mu.Lock()
 		now := time.Now()
-		if len(p.ring) < p.n {
-			p.ring = append(p.ring, now)
+		i, wake := p.freeSlotLocked(now)
+		if i >= 0 {
+			p.slots[i] = slot{used: true}
 			p.mu.Unlock()
-			return now.Sub(start), nil
+			var once sync.Once
+			return func() { once.Do(func() { p.release(i) }) }, now.Sub(start), nil
 		}
-		oldest := p.ring[p.head]
-		if free := oldest.Add(p.w); !now.Before(free) {
-			p.ring[p.head] = now
-			p.head = (p.head + 1) % p.n
-			p.mu.Unlock()
-			return now.Sub(start), nil
-		} else {
-			p.mu.Unlock()
-			if err := sleepUntil(ctx, free); err != nil {
-				return time.Since(start), err
-			}
+		freed := p.freed
+		p.mu.Unlock()
+		if err := sleepUntilOr(ctx, wake, freed); err != nil {
+			return nil, time.Since(start), err
 		}
 	}
+}
+
+// freeSlotLocked is a free slot's index, or -1 and the earliest time one frees (zero
+// when every slot is held by a call in flight).
+func (p *Pacer) freeSlotLocked(now time.Time) (int, time.Time) {
+	var wake time.Time
+	for i, s := range p.slots {
+		if !s.used {
+			return i, time.Time{}
+		}
+		if s.end.IsZero() {
+			continue
+		}
+		free := s.end.Add(p.w)
+		if !now.Before(free) {
+			return i, time.Time{}
+		}
+		if wake.IsZero() || free.Before(wake) {
+			wake = free
+		}
+	}
+	return -1, wake
+}
+
+func (p *Pacer) release(i int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.slots[i].end = time.Now()
+	close(p.freed)
+	p.freed = make(chan struct{})
 }
 
 // Throttled tells the pacer the provider refused a call for its rate. The first refusal
@@ -187,6 +240,28 @@ func (p *Pacer) ThrottledCount() int64 {
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// sleepUntilOr sleeps until t (forever when t is zero) or until ch is closed.
+func sleepUntilOr(ctx context.Context, t time.Time, ch <-chan struct{}) error {
+	var tc <-chan time.Time
+	if !t.IsZero() {
+		d := time.Until(t)
+		if d <= 0 {
+			return ctx.Err()
+		}
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		tc = timer.C
+	}
+	select {
+	case <-tc:
+		return nil
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
 
 func sleepUntil(ctx context.Context, t time.Time) error {
 	d := time.Until(t)

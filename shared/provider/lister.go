@@ -133,6 +133,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 		type key struct{ id, path string }
 		seen := map[key]struct{}{}
 		cursor := ""
+		var releases []func()
 		for page := 1; ; page++ {
 			if page > maxListPages {
 				yield(Object{}, fmt.Errorf("list %s: more than %d pages; giving up", c.drv.Name(), maxListPages))
@@ -141,14 +142,23 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 			if c.tr == nil {
 				// No transport of ours under the driver: pace the page call itself.
 				for _, p := range c.pacersFor(API{Name: APIList}) {
-					if _, err := p.Wait(ctx); err != nil {
+					release, _, err := p.Acquire(ctx)
+					if err != nil {
+						for _, release := range releases {
+							release()
+						}
 						yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
 						return
 					}
+					releases = append(releases, release)
 				}
 				c.listCalls.Add(1)
 			}
 			rows, next, err := l.ListPage(ctx, q, cursor)
+			for _, release := range releases {
+				release()
+			}
+			releases = releases[:0]
 			if err != nil {
 				yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
 				return

@@ -66,6 +66,39 @@ func TestPacerKeepsItsWindow(t *testing.T) {
 	}
 }
 
+// A call holds its place in the window until it has ended, and for W after: a provider
+// may count it as late as its answer. Slow answers therefore slow the pace, whatever the
+// send times say.
+func TestPacerHoldsSlotsUntilTheCallEnds(t *testing.T) {
+	p := NewPacer("query", 3, nil)
+	_, w := p.Window()
+	var releases []func()
+	for range 3 {
+		release, _, err := p.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	// All three in flight: a fourth waits however long, until one of them ends.
+	ctx, cancel := context.WithTimeout(context.Background(), w+300*time.Millisecond)
+	if _, _, err := p.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a fourth turn while three calls are in flight: err %v, want the deadline", err)
+	}
+	cancel()
+	ended := time.Now()
+	releases[1]()
+	releases[1]() // twice is harmless
+	release, _, err := p.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if got := time.Since(ended); got < w-5*time.Millisecond {
+		t.Errorf("the fourth turn came %v after a call ended, want a full window %v", got, w)
+	}
+}
+
 // A throttling answer cuts the pace and widens the guard; the pace then recovers.
 func TestPacerSlowsDownAndRecovers(t *testing.T) {
 	p := NewPacer("query", 30, nil)

@@ -94,8 +94,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ps := t.pacers(api)
 	meter, _ := ctx.Value(meterCtxKey{}).(*callMeter)
+	releases := make([]func(), 0, len(ps))
+	// Each pacer keeps this attempt's place until it has ended: the provider counted it
+	// somewhere between our sending and its answer (see Pacer).
+	defer func() {
+		for _, release := range releases {
+			release()
+		}
+	}()
 	for _, p := range ps {
-		waited, err := p.Wait(ctx)
+		release, waited, err := p.Acquire(ctx)
 		if meter != nil {
 			meter.waited.Add(int64(waited))
 		}
@@ -103,6 +111,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			closeBody(req)
 			return nil, fmt.Errorf("waiting for the %s rate limit: %w", api.Name, err)
 		}
+		releases = append(releases, release)
 	}
 	t.calls.Add(1)
 	t.countAPI(api.Name)
