@@ -88,7 +88,7 @@ func (p *faultPlan) delay() time.Duration {
 func (b *backend) pause(ctx context.Context) bool { return ctx.Err() == nil }
 
 // timed wraps a provider's handler with the simulated network: the request leg
-// (ArrivalJitter) before the call is counted, the answer time (Latency, Jitter, the
+// (ArrivalJitter, stalls) before the call is counted, the answer time (Latency, Jitter, the
 // tail, and a fault plan's Delay) after it. The answer is held back whole and written
 // when its time has come, as a slow server's would be.
 func (b *backend) timed(h http.Handler) http.Handler {
@@ -142,13 +142,23 @@ func (s *Sim) answerDelay() time.Duration {
 	return max(d, 0)
 }
 
+// arrivalDelay draws the request leg: the arrival jitter, and now and then a stall.
 func (s *Sim) arrivalDelay() time.Duration {
-	if s.opts.ArrivalJitter <= 0 {
+	o := s.opts
+	stalls := o.StallRate > 0 && o.StallMax > 0
+	if o.ArrivalJitter <= 0 && !stalls {
 		return 0
 	}
 	s.rndMu.Lock()
 	defer s.rndMu.Unlock()
-	return time.Duration(s.rnd.Int63n(int64(s.opts.ArrivalJitter)))
+	var d time.Duration
+	if o.ArrivalJitter > 0 {
+		d = time.Duration(s.rnd.Int63n(int64(o.ArrivalJitter)))
+	}
+	if stalls && s.rnd.Float64() < o.StallRate {
+		d += time.Duration(s.rnd.Int63n(int64(o.StallMax)))
+	}
+	return d
 }
 
 // heldResponse buffers an answer until its time has come.

@@ -63,6 +63,12 @@ type Options struct {
 	// counted: the jitter of the network on the way in, which a client's pacing must
 	// absorb. Default 0.
 	ArrivalJitter time.Duration
+	// With probability StallRate a request stalls a uniform [0, StallMax) more before it
+	// is counted: a front end or a machine that stops for a moment (a GC pause, a busy
+	// core, a connection being set up) and then lets a stalled call arrive next to the
+	// calls sent after it. Default 0.
+	StallRate float64
+	StallMax  time.Duration
 	// Seed seeds the latency draws; 0 means 1, so runs repeat.
 	Seed int64
 	// TokenBucket counts rate limits with a lenient token bucket (burst = QPS) instead

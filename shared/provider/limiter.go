@@ -8,31 +8,40 @@ import (
 	"time"
 )
 
-// WindowGuard is how much longer than one second our own window is. The hard bound (see
-// Acquire) already holds whatever the network does: a call keeps its place in the window
-// until its answer is back, and a provider can only have counted it between our sending
-// and that answer. The guard is a small margin for gateways whose counting clock differs
-// from the moment they answer. Each throttling answer widens it by GuardStep, up to
-// MaxWindowGuard: a gateway that counts differently gets the margin it needs.
+// WindowGuard is the margin for how much later than we wrote it a provider may count a
+// call that has not answered yet (network jitter on the request leg). A call's place in
+// the window runs from its turn until one second after the earlier of its answer and
+// WindowGuard after its request was written (see Acquire). Each throttling answer widens
+// it by GuardStep, up to MaxWindowGuard: a path that jitters more gets the margin it needs.
 const (
-	WindowGuard    = 10 * time.Millisecond
+	WindowGuard    = 30 * time.Millisecond
 	GuardStep      = 10 * time.Millisecond
 	MaxWindowGuard = 100 * time.Millisecond
 )
 
 // Pacer is the client side of one API's rate limit for one account: at most N calls in
-// any sliding window of W (N = ⌊share⌋ per second, W = 1 s + WindowGuard), spaced evenly
-// (one call per W/N) so that no burst lands in one second, and slowed on throttling
-// (additive increase, multiplicative decrease). Every HTTP attempt, first or retry,
-// takes its turn (see the transport), so the SDKs' retries cannot push past it.
+// any sliding window (N = ⌊share⌋ per second), spaced evenly (one call per W/N, W = 1 s +
+// WindowGuard) so that no burst lands in one second, and slowed on throttling (additive
+// increase, multiplicative decrease). Every HTTP attempt, first or retry, takes its turn
+// (see the transport), so the SDKs' retries cannot push past it.
 //
-// Providers count a call when it arrives, we can only see when we send it and when its
-// answer comes back. Counting at sending time (as the pacer once did) breaks the bound
-// whenever the network or a busy machine delays one call more than the next: under -race
-// on two loaded cores a 30 ms guard was not enough. So a turn holds its place from the
-// moment it is granted until W after its attempt ended (Release): the provider's arrival
-// time lies between the two, so no N+1 arrivals can ever share a window of W. The cost is
-// the answer time: a call occupies W plus its latency, not W.
+// Providers count a call when it arrives; we see when it was granted, when its request
+// was written and when its answer came back. Counting from the grant alone (as the pacer
+// once did, with its 30 ms margin) broke the bound on a loaded machine: a call stalled
+// between its turn and the simulator's counter (a goroutine not scheduled, a connection
+// being dialled, a server busy for a moment) arrived next to the calls sent after it.
+// So a call keeps its place from its grant until one span (1 s) after its end, where the
+// end is
+//
+//	write + guard + stall, at most its answer, and never before grant + guard
+//
+// with stall the part of its answer time beyond 1.25 × the moving average of answer
+// times on this API. A stall before the provider's counter shows up in the answer time,
+// so it holds the place as long as it lasted (up to the answer, by which the provider
+// has surely counted the call); ordinary variation of a far provider's answer time
+// (within a quarter of the average) costs no pace. The model's one blind spot is a
+// request leg that alone jitters by more than the guard while the whole answer stays
+// within a quarter of the average: the guard's widening on throttling is for that.
 type Pacer struct {
 	api string
 	log *slog.Logger
@@ -44,10 +53,12 @@ type Pacer struct {
 	ceiling float64       // calls/s at most: n/w
 	rate    float64       // calls/s now (AIMD)
 	next    time.Time
-	// slots are the places in the window: a slot is free when unused or when its call
-	// ended at least w ago; a call in flight (end zero) holds its slot.
+	// slots are the places in the window: a slot is free when unused or when span has
+	// passed since its call's end; a call in flight (end zero) holds its slot.
 	slots []slot
 	freed chan struct{} // closed (and replaced) whenever a call in flight ends
+	// answerAvg is the moving average (weight 1/8) of answer times (write to answer).
+	answerAvg time.Duration
 	// lastCut is the last multiplicative decrease; lastRaise the last additive increase;
 	// lastSeen the last refusal, burst how many came within one window of each other.
 	lastCut, lastRaise, lastSeen time.Time
@@ -56,8 +67,9 @@ type Pacer struct {
 }
 
 type slot struct {
-	used bool
-	end  time.Time // zero while the call is in flight
+	used    bool
+	granted time.Time
+	end     time.Time // zero while the call is in flight
 }
 
 // NewPacer paces share calls per second (fractional shares are rounded down to whole
@@ -100,21 +112,38 @@ func (p *Pacer) Ceiling() float64 {
 	return p.ceiling
 }
 
-// Wait is Acquire for a call whose end the caller cannot see: its place in the window
-// is counted from now. Prefer Acquire.
+// Wait is Acquire for a call whose request and answer the caller cannot see: its place
+// is held for a full W from its grant.
 func (p *Pacer) Wait(ctx context.Context) (time.Duration, error) {
-	release, waited, err := p.Acquire(ctx)
+	i, waited, err := p.acquire(ctx)
 	if err == nil {
-		release()
+		p.mu.Lock()
+		p.slots[i].end = p.slots[i].granted.Add(p.w - p.span)
+		p.mu.Unlock()
 	}
 	return waited, err
 }
 
+// Release ends a call's turn: wrote is when its request was fully written (zero when it
+// never was, or the caller cannot tell), answered when the attempt ended (answer headers
+// back, or failed). Calling it again does nothing.
+type Release func(wrote, answered time.Time)
+
 // Acquire blocks until the caller may send one request and returns how long it waited
-// and the release to call once the attempt has ended (answer headers back, or failed):
-// until then, and for W after, the call holds its place in the window. It fails only
-// when ctx ends first. Release may be called more than once.
-func (p *Pacer) Acquire(ctx context.Context) (release func(), waited time.Duration, err error) {
+// and the Release to call once the attempt has ended: until then the call holds its
+// place, and for one span (1 s) after the earlier of its answer and the guard after its
+// write. It fails only when ctx ends first.
+func (p *Pacer) Acquire(ctx context.Context) (release Release, waited time.Duration, err error) {
+	i, waited, err := p.acquire(ctx)
+	if err != nil {
+		return nil, waited, err
+	}
+	var once sync.Once
+	return func(wrote, answered time.Time) { once.Do(func() { p.release(i, wrote, answered) }) }, waited, nil
+}
+
+// acquire takes a turn and a slot, and returns the slot's index (held in flight).
+func (p *Pacer) acquire(ctx context.Context) (int, time.Duration, error) {
 	start := time.Now()
 	p.mu.Lock()
 	p.raiseLocked(start)
@@ -125,24 +154,23 @@ func (p *Pacer) Acquire(ctx context.Context) (release func(), waited time.Durati
 	p.next = at.Add(time.Duration(float64(time.Second) / p.rate))
 	p.mu.Unlock()
 	if err := sleepUntil(ctx, at); err != nil {
-		return nil, time.Since(start), err
+		return -1, time.Since(start), err
 	}
-	// The hard bound: never the (n+1)th call within w, whatever the pace did (a rate
-	// just raised, reservations made before a cut, answers slower than the pace).
+	// The hard bound: never the (n+1)th call within the window, whatever the pace did
+	// (a rate just raised, reservations made before a cut, stalled requests).
 	for {
 		p.mu.Lock()
 		now := time.Now()
 		i, wake := p.freeSlotLocked(now)
 		if i >= 0 {
-			p.slots[i] = slot{used: true}
+			p.slots[i] = slot{used: true, granted: now}
 			p.mu.Unlock()
-			var once sync.Once
-			return func() { once.Do(func() { p.release(i) }) }, now.Sub(start), nil
+			return i, now.Sub(start), nil
 		}
 		freed := p.freed
 		p.mu.Unlock()
 		if err := sleepUntilOr(ctx, wake, freed); err != nil {
-			return nil, time.Since(start), err
+			return -1, time.Since(start), err
 		}
 	}
 }
@@ -158,7 +186,7 @@ func (p *Pacer) freeSlotLocked(now time.Time) (int, time.Time) {
 		if s.end.IsZero() {
 			continue
 		}
-		free := s.end.Add(p.w)
+		free := s.end.Add(p.span)
 		if !now.Before(free) {
 			return i, time.Time{}
 		}
@@ -169,12 +197,40 @@ func (p *Pacer) freeSlotLocked(now time.Time) (int, time.Time) {
 	return -1, wake
 }
 
-func (p *Pacer) release(i int) {
+func (p *Pacer) release(i int, wrote, answered time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.slots[i].end = time.Now()
+	s := &p.slots[i]
+	s.end = p.endLocked(s.granted, wrote, answered)
 	close(p.freed)
 	p.freed = make(chan struct{})
+}
+
+// endLocked is when a call stops counting against the window, less one span (see Pacer).
+func (p *Pacer) endLocked(granted, wrote, answered time.Time) time.Time {
+	guard := p.w - p.span
+	if answered.IsZero() {
+		answered = time.Now()
+	}
+	if wrote.IsZero() || wrote.Before(granted) || wrote.After(answered) {
+		wrote = granted // not seen: from the grant, and the whole answer time may be a stall
+	}
+	answer := answered.Sub(wrote)
+	stall := answer
+	if p.answerAvg > 0 {
+		stall = max(0, answer-p.answerAvg*5/4)
+		p.answerAvg += (answer - p.answerAvg) / 8
+	} else {
+		p.answerAvg = max(answer, time.Microsecond)
+	}
+	end := wrote.Add(guard + stall)
+	if end.After(answered) {
+		end = answered
+	}
+	if floor := granted.Add(guard); end.Before(floor) {
+		end = floor
+	}
+	return end
 }
 
 // Throttled tells the pacer the provider refused a call for its rate. The first refusal

@@ -133,7 +133,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 		type key struct{ id, path string }
 		seen := map[key]struct{}{}
 		cursor := ""
-		var releases []func()
+		var releases []Release
 		for page := 1; ; page++ {
 			if page > maxListPages {
 				yield(Object{}, fmt.Errorf("list %s: more than %d pages; giving up", c.drv.Name(), maxListPages))
@@ -145,7 +145,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 					release, _, err := p.Acquire(ctx)
 					if err != nil {
 						for _, release := range releases {
-							release()
+							release(time.Time{}, time.Now())
 						}
 						yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
 						return
@@ -156,7 +156,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 			}
 			rows, next, err := l.ListPage(ctx, q, cursor)
 			for _, release := range releases {
-				release()
+				release(time.Time{}, time.Now()) // no transport of ours: the write is not seen
 			}
 			releases = releases[:0]
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math/rand"
 	"net/http"
 	"slices"
 	"strings"
@@ -73,13 +74,12 @@ func TestPacerKeepsItsWindow(t *testing.T) {
 	}
 }
 
-// A call holds its place in the window until it has ended, and for W after: a provider
-// may count it as late as its answer. Slow answers therefore slow the pace, whatever the
-// send times say.
+// A call in flight holds its place however long it takes; once it has ended it keeps it
+// for one span more.
 func TestPacerHoldsSlotsUntilTheCallEnds(t *testing.T) {
 	p := NewPacer("query", 3, nil)
 	_, w := p.Window()
-	var releases []func()
+	var releases []Release
 	for range 3 {
 		release, _, err := p.Acquire(context.Background())
 		if err != nil {
@@ -94,15 +94,50 @@ func TestPacerHoldsSlotsUntilTheCallEnds(t *testing.T) {
 	}
 	cancel()
 	ended := time.Now()
-	releases[1]()
-	releases[1]() // twice is harmless
+	releases[1](ended, ended)
+	releases[1](ended.Add(time.Hour), ended.Add(time.Hour)) // twice is harmless
 	release, _, err := p.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release()
-	if got := time.Since(ended); got < w-5*time.Millisecond {
-		t.Errorf("the fourth turn came %v after a call ended, want a full window %v", got, w)
+	defer release(time.Time{}, time.Time{})
+	if got := time.Since(ended); got < time.Second-5*time.Millisecond {
+		t.Errorf("the fourth turn came %v after a call ended, want a full second", got)
+	}
+}
+
+// Where a call's place ends (before its last span): a guard after its write, extended by
+// the part of its answer time that is a stall (beyond 1.25 × the average), never past
+// its answer, never before its grant plus the guard.
+func TestPacerEndOfACall(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	for _, tt := range []struct {
+		name            string
+		avg             time.Duration // the moving average before the call
+		wrote, answered time.Duration // after the grant at t0; -1: not seen
+		want            time.Duration
+	}{
+		{"far provider, ordinary answer: a guard after the write", ms(400), ms(2), ms(480), ms(2) + WindowGuard},
+		{"far provider, a quarter over average is still ordinary", ms(400), ms(0), ms(500), WindowGuard},
+		{"far provider, slow answer: the excess may have been on the way in", ms(400), ms(0), ms(700), WindowGuard + ms(200)},
+		{"loopback stall: held until the answer", ms(2), ms(1), ms(80), ms(80)},
+		{"late write (a dial, a busy core): from the write", ms(2), ms(60), ms(62), ms(62)},
+		{"fast answer: never before grant plus guard", ms(2), ms(0), ms(1), WindowGuard},
+		{"write not seen: from the grant, the answer time all stall", ms(2), -1, ms(50), ms(50)},
+		{"first call (no average): held until its answer", 0, ms(0), ms(300), ms(300)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewPacer("query", 10, nil)
+			p.answerAvg = tt.avg
+			var wrote time.Time
+			if tt.wrote >= 0 {
+				wrote = t0.Add(tt.wrote)
+			}
+			if got := p.endLocked(t0, wrote, t0.Add(tt.answered)).Sub(t0); got != tt.want {
+				t.Errorf("end %v after the grant, want %v", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -299,5 +334,50 @@ func TestPacerSingleThrottleWidensOnly(t *testing.T) {
 	}
 	if q.Rate() >= q.Ceiling() {
 		t.Errorf("guard at its widest: a refusal did not cut the pace")
+	}
+}
+
+// The property behind the pacer's bound, with many callers at once: each call is counted
+// by the provider somewhere between its write and its answer. Here one call in ten
+// stalls up to 150 ms before it is counted (and answers right after), ordinary calls
+// answer within a few milliseconds: a loaded machine's loopback. No sliding second may
+// hold more than N counted calls. A pacer that counts from the grant fails this.
+func TestPacerBoundHoldsThroughStalls(t *testing.T) {
+	const n = 20
+	p := NewPacer("query", n, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	var counted []time.Time
+	var wg sync.WaitGroup
+	for g := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rnd := rand.New(rand.NewSource(int64(g)))
+			for {
+				release, _, err := p.Acquire(ctx)
+				if err != nil {
+					return
+				}
+				wrote := time.Now()
+				delay := time.Duration(rnd.Intn(3)) * time.Millisecond
+				if rnd.Intn(10) == 0 {
+					delay += time.Duration(rnd.Intn(150)) * time.Millisecond
+				}
+				time.Sleep(delay)
+				mu.Lock()
+				counted = append(counted, time.Now())
+				mu.Unlock()
+				release(wrote, time.Now())
+			}
+		}()
+	}
+	wg.Wait()
+	if got := maxIn(counted, time.Second); got > n {
+		t.Errorf("%d calls counted in one sliding second, want at most %d", got, n)
+	}
+	if len(counted) < 2*n {
+		t.Errorf("only %d calls in 3 s at %d/s: the bound costs too much pace", len(counted), n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"regexp"
 	"strings"
 	"sync"
@@ -94,12 +95,18 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ps := t.pacers(api)
 	meter, _ := ctx.Value(meterCtxKey{}).(*callMeter)
-	releases := make([]func(), 0, len(ps))
-	// Each pacer keeps this attempt's place until it has ended: the provider counted it
-	// somewhere between our sending and its answer (see Pacer).
+	// Each pacer keeps this attempt's place until it has ended, and learns when its
+	// request was written and when its answer came (see Pacer).
+	releases := make([]Release, 0, len(ps))
+	var wrote atomic.Int64 // unix ns of the request's last byte written
 	defer func() {
+		var w time.Time
+		if ns := wrote.Load(); ns != 0 {
+			w = time.Unix(0, ns)
+		}
+		answered := time.Now()
 		for _, release := range releases {
-			release()
+			release(w, answered)
 		}
 	}()
 	for _, p := range ps {
@@ -125,6 +132,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	actx, cancel := context.WithTimeoutCause(ctx, t.timeout,
 		fmt.Errorf("%w: no answer within %s", ErrCallTimeout, t.timeout))
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(time.Now().UnixNano()) }})
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req.WithContext(actx))
 	if err != nil {
