@@ -88,13 +88,26 @@ func defaultHandlers() request.Handlers {
 	return h
 }
 
-// defaultCredentials is the SDK's own chain for when neither the config nor
-// VOLCENGINE_* give a key pair (defaults.CredChain): the VOLCSTACK_* variables, then the
-// shared credentials file (~/.volcengine/credentials, VOLCSTACK_SHARED_CREDENTIALS_FILE,
-// profile VOLCSTACK_PROFILE). Each is read on the first call; if neither has keys, that
-// call fails with NoCredentialProviders, which Error reports as missing credentials.
+// defaultCredentials is the SDK's own chain (credentials.ChainProvider) for when neither
+// the config nor VOLCENGINE_* give a key pair: the VOLCSTACK_* variables, then, in a
+// binary that asked for it (UseCredentialsFile), the shared credentials file. Each is
+// read on the first call; if none has keys, that call fails with NoCredentialProviders,
+// which Error reports as missing credentials.
 func defaultCredentials() *credentials.Credentials {
-	return credentials.NewChainCredentials([]credentials.Provider{
-		&credentials.EnvProvider{}, &credentials.SharedCredentialsProvider{},
-	})
+	chain := []credentials.Provider{&credentials.EnvProvider{}}
+	if credentialsFile != nil {
+		chain = append(chain, credentialsFile())
+	}
+	return credentials.NewChainCredentials(chain)
 }
+
+// credentialsFile makes the chain's file provider; nil leaves the file out.
+var credentialsFile func() credentials.Provider
+
+// UseCredentialsFile adds the provider newProvider makes (the SDK's
+// credentials.SharedCredentialsProvider, for ~/.volcengine/credentials) to the end of
+// the chain of every driver opened afterwards; nil removes it. shared/provider/volcchain
+// calls it for the command. It is a hook rather than part of the chain because the
+// provider's INI parser costs 64 KB that the functions, which have no home directory
+// to read, would link for nothing. Call it before opening drivers (from an init).
+func UseCredentialsFile(newProvider func() credentials.Provider) { credentialsFile = newProvider }

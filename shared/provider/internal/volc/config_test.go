@@ -2,6 +2,8 @@ package volc
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/volcengine/volcengine-go-sdk/service/mcdn"
 	"github.com/volcengine/volcengine-go-sdk/volcengine"
 	"github.com/volcengine/volcengine-go-sdk/volcengine/client"
+	"github.com/volcengine/volcengine-go-sdk/volcengine/credentials"
 	"github.com/volcengine/volcengine-go-sdk/volcengine/request"
 	"github.com/volcengine/volcengine-go-sdk/volcengine/session"
 
@@ -110,5 +113,37 @@ func TestSubmitClientsRetryThrottlingOnly(t *testing.T) {
 	}
 	if sub.cfg.HTTPClient != b.Clients.cfg.HTTPClient || sub.cfg.Credentials != b.Clients.cfg.Credentials {
 		t.Error("the submit configuration has its own HTTP client or credentials")
+	}
+}
+
+// Without UseCredentialsFile the chain is the VOLCSTACK_* variables alone: a credentials
+// file in the home directory is not read. With it the file's keys are found.
+func TestDefaultCredentialsFile(t *testing.T) {
+	home := t.TempDir()
+	for _, k := range []string{"VOLCSTACK_ACCESS_KEY_ID", "VOLCSTACK_ACCESS_KEY", "VOLCSTACK_SECRET_ACCESS_KEY",
+		"VOLCSTACK_SECRET_KEY", "VOLCSTACK_SESSION_TOKEN", "VOLCSTACK_SHARED_CREDENTIALS_FILE", "VOLCSTACK_PROFILE"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HOME", home)
+	if err := os.MkdirAll(filepath.Join(home, ".volcengine"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := "[default]\nvolcengine_access_key_id = AKLTfile\nvolcengine_secret_access_key = file-secret\n"
+	if err := os.WriteFile(filepath.Join(home, ".volcengine", "credentials"), []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := defaultCredentials().Get(); err == nil || errCode(err) != "NoCredentialProviders" {
+		t.Errorf("without UseCredentialsFile: %+v, %v; want NoCredentialProviders", v.AccessKeyID, err)
+	}
+	t.Setenv("VOLCSTACK_ACCESS_KEY_ID", "AKLTenv")
+	t.Setenv("VOLCSTACK_SECRET_ACCESS_KEY", "env-secret")
+	if v, err := defaultCredentials().Get(); err != nil || v.AccessKeyID != "AKLTenv" || v.SecretAccessKey != "env-secret" {
+		t.Errorf("VOLCSTACK variables: %+v, %v", v.AccessKeyID, err)
+	}
+	t.Setenv("VOLCSTACK_ACCESS_KEY_ID", "")
+	UseCredentialsFile(func() credentials.Provider { return &credentials.SharedCredentialsProvider{} })
+	defer UseCredentialsFile(nil)
+	if v, err := defaultCredentials().Get(); err != nil || v.AccessKeyID != "AKLTfile" || v.SecretAccessKey != "file-secret" {
+		t.Errorf("with UseCredentialsFile: %+v, %v", v.AccessKeyID, err)
 	}
 }

@@ -133,9 +133,9 @@ func New(name string, cfg provider.Config, o Options) (*Base, error) {
 		b.secrets = scrubbable(secret, token)
 		vc = vc.WithCredentials(credentials.NewStaticCredentials(id, secret, token))
 	}
-	// Otherwise the SDK's default chain (VOLCSTACK_* variables, shared credentials file,
-	// see defaultCredentials) is used; its absence surfaces on the first call as a clear
-	// auth error.
+	// Otherwise the SDK's default chain (VOLCSTACK_* variables, and in the command the
+	// shared credentials file, see defaultCredentials) is used; its absence surfaces on
+	// the first call as a clear auth error.
 	b.Clients = newClients(vc)
 	log.Debug("volcengine client configured", "provider", name, "endpoint", cfg.Endpoint,
 		"credentials", cfg.Credentials.String())
