@@ -17,8 +17,8 @@ import (
 // the shared config file parser, credential_process, STS role chains, a YAML endpoint
 // file resolver (gopkg.in/yaml.v2) and the defaults package — about 0.33 MB of the
 // Lambda binary, none of which the drivers use: the endpoint is ours or the SDK's
-// documented default, the region is fixed, credentials are given or read from the
-// environment. Clients hands the service client what the session would have: the
+// documented default, the region is fixed, credentials are given or come from the
+// environment (and, in the command, the credentials file: UseCredentialsFile). Clients hands the service client what the session would have: the
 // session's config with ours merged in, the request handlers of the SDK's
 // defaults.Handlers (the service client then adds the signer, the protocol's
 // marshalers and the user agent itself, as it does on a session), and the endpoint
@@ -108,6 +108,6 @@ var credentialsFile func() credentials.Provider
 // credentials.SharedCredentialsProvider, for ~/.volcengine/credentials) to the end of
 // the chain of every driver opened afterwards; nil removes it. shared/provider/volcchain
 // calls it for the command. It is a hook rather than part of the chain because the
-// provider's INI parser costs 64 KB that the functions, which have no home directory
+// provider's INI parser costs 66 KB that the functions, which have no home directory
 // to read, would link for nothing. Call it before opening drivers (from an init).
 func UseCredentialsFile(newProvider func() credentials.Provider) { credentialsFile = newProvider }
