@@ -9,7 +9,8 @@ import (
 	"syscall"
 
 	"cdnwatch/shared/cli"
-	_ "cdnwatch/shared/provider/all" // every provider registers itself
+	_ "cdnwatch/shared/provider/all"       // every provider registers itself
+	_ "cdnwatch/shared/provider/volcchain" // the command reads ~/.volcengine/credentials too
 )
 
 func main() {

@@ -42,7 +42,7 @@ type submitClient struct {
 
 func (d *driver) submitSvc() *cdn.CDN {
 	d.submit.once.Do(func() {
-		d.submit.svc = cdn.New(d.base.SubmitSession())
+		d.submit.svc = cdn.New(d.base.SubmitClients())
 	})
 	return d.submit.svc
 }

@@ -53,7 +53,7 @@ func open(_ context.Context, cfg provider.Config, o volc.Options) (*driver, erro
 		return nil, err
 	}
 	// The SDK client is safe for concurrent use: every call builds its own request.
-	return &driver{base: base, svc: cdn.New(base.Session), taskType: typ}, nil
+	return &driver{base: base, svc: cdn.New(base.Clients), taskType: typ}, nil
 }
 
 type driver struct {

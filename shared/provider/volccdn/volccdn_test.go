@@ -3,6 +3,9 @@ package volccdn
 import (
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,5 +71,55 @@ func TestTaskType(t *testing.T) {
 	if _, err := provider.Open(context.Background(), Name, provider.Config{Scope: map[string]string{ScopeTaskType: "purge"},
 		Credentials: &provider.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}); err == nil {
 		t.Error("scope.taskType purge accepted")
+	}
+}
+
+// Without explicit credentials or VOLCENGINE_* the SDK's own chain is used: the
+// VOLCSTACK_* variables (and in the command the credentials file, tested in
+// shared/provider/volcchain, which this binary does not import: the file is ignored);
+// with neither the first query is an auth refusal naming our variables, and no call is
+// made.
+func TestCredentialsFromSDKChain(t *testing.T) {
+	const keyID, secret = "AKLTchainTestKey", "chain-test-secret-5e1f"
+	home := t.TempDir()
+	for _, k := range []string{"VOLCENGINE_ACCESS_KEY", "VOLCENGINE_SECRET_KEY", "VOLCENGINE_SESSION_TOKEN",
+		"VOLCSTACK_ACCESS_KEY_ID", "VOLCSTACK_ACCESS_KEY", "VOLCSTACK_SECRET_ACCESS_KEY", "VOLCSTACK_SECRET_KEY",
+		"VOLCSTACK_SESSION_TOKEN", "VOLCSTACK_SHARED_CREDENTIALS_FILE", "VOLCSTACK_PROFILE"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HOME", home)
+	if err := os.MkdirAll(filepath.Join(home, ".volcengine"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := "[default]\nvolcengine_access_key_id = " + keyID + "\nvolcengine_secret_access_key = " + secret + "\n"
+	if err := os.WriteFile(filepath.Join(home, ".volcengine", "credentials"), []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim := cdnsim.New(cdnsim.Options{AccessKeyID: keyID, AccessKeySecret: secret})
+	srv := httptest.NewServer(sim.Handler(Name))
+	defer srv.Close()
+	id := sim.AddTask(Name, cdnsim.Task{Objects: []cdnsim.Object{{Path: "https://v.example.com/a.js", Type: cdnsim.TypeFile, Duration: time.Minute}}})
+	query := func() (provider.Task, error) {
+		t.Helper()
+		c, err := provider.Open(context.Background(), Name, provider.Config{Endpoint: srv.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Query(context.Background(), []string{id})
+		return res[id], err
+	}
+
+	_, err := query()
+	if provider.KindOf(err) != provider.KindAuth || !strings.Contains(err.Error(), "VOLCENGINE_ACCESS_KEY") {
+		t.Errorf("no credentials but the file: %v (kind %s), want an auth refusal naming VOLCENGINE_ACCESS_KEY", err, provider.KindOf(err))
+	}
+	if st := sim.Stats(Name); st.Calls != 0 {
+		t.Errorf("%d calls made without credentials", st.Calls)
+	}
+
+	t.Setenv("VOLCSTACK_ACCESS_KEY_ID", keyID)
+	t.Setenv("VOLCSTACK_SECRET_ACCESS_KEY", secret)
+	if task, err := query(); err != nil || task.Status != provider.Running {
+		t.Errorf("VOLCSTACK variables: %v, %+v", err, task)
 	}
 }

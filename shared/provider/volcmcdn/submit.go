@@ -46,7 +46,7 @@ type submitClient struct {
 
 func (d *driver) submitSvc() *mcdn.MCDN {
 	d.submit.once.Do(func() {
-		d.submit.svc = mcdn.New(d.base.SubmitSession())
+		d.submit.svc = mcdn.New(d.base.SubmitClients())
 	})
 	return d.submit.svc
 }

@@ -61,7 +61,7 @@ func open(_ context.Context, cfg provider.Config, o volc.Options) (*driver, erro
 		return nil, err
 	}
 	// The SDK client is safe for concurrent use: every call builds its own request.
-	return &driver{base: base, svc: mcdn.New(base.Session), now: time.Now, resultsQPS: qps,
+	return &driver{base: base, svc: mcdn.New(base.Clients), now: time.Now, resultsQPS: qps,
 		submit: submitClient{account: cfg.Scope[ScopeCloudAccount]}}, nil
 }
 

@@ -10,18 +10,17 @@ import (
 	"github.com/volcengine/volcengine-go-sdk/volcengine"
 	"github.com/volcengine/volcengine-go-sdk/volcengine/client"
 	"github.com/volcengine/volcengine-go-sdk/volcengine/request"
-	"github.com/volcengine/volcengine-go-sdk/volcengine/session"
 
 	"cdnwatch/shared/provider"
 )
 
-// SubmitSession is the driver's session for the submit and quota APIs: the same HTTP
-// client (its transport paces every attempt as the API the call's context names, see
+// SubmitClients is the driver's configuration for the submit and quota APIs: the same
+// HTTP client (its transport paces every attempt as the API the call's context names, see
 // provider.WithAPI), with the SDK retrying throttling only. A 5xx or a lost connection
 // may mean the submit was taken; shared/submit decides what to do about it.
-func (b *Base) SubmitSession() *session.Session {
+func (b *Base) SubmitClients() Clients {
 	p := RetryPolicy{}
-	return b.Session.Copy(&volcengine.Config{Retryer: throttleOnly{p.retryer()}})
+	return b.Clients.With(&volcengine.Config{Retryer: throttleOnly{p.retryer()}})
 }
 
 // throttleOnly is the SDK's retryer restricted to throttled answers (HTTP 429 or a

@@ -1,5 +1,6 @@
 // Package volc is the plumbing the Volcengine drivers (volc-mcdn, volc-cdn) share on top
-// of the official SDK github.com/volcengine/volcengine-go-sdk: a session from
+// of the official SDK github.com/volcengine/volcengine-go-sdk: the service clients'
+// configuration (Clients, the SDK's own handlers without its session) from
 // provider.Config (endpoint override, credentials or the environment), the SDK's own
 // retryer set up for throttling and server errors, an HTTP client whose answers the SDK
 // can always decode, and mapping SDK errors onto *provider.Error without a secret.
@@ -17,7 +18,6 @@ import (
 	"github.com/volcengine/volcengine-go-sdk/volcengine"
 	"github.com/volcengine/volcengine-go-sdk/volcengine/client"
 	"github.com/volcengine/volcengine-go-sdk/volcengine/credentials"
-	"github.com/volcengine/volcengine-go-sdk/volcengine/session"
 
 	"cdnwatch/shared/provider"
 )
@@ -75,16 +75,16 @@ func (p RetryPolicy) retryer() client.DefaultRetryer {
 		MinThrottleDelay: p.MinThrottleDelay, MaxRetryDelay: p.MaxDelay, MaxThrottleDelay: p.MaxDelay}
 }
 
-// Base is what a driver keeps: the session to build its service client from, and the
-// error mapper that knows which secrets to keep out of messages.
+// Base is what a driver keeps: the configuration to build its service client from, and
+// the error mapper that knows which secrets to keep out of messages.
 type Base struct {
 	Name    string
-	Session *session.Session
+	Clients Clients
 	Log     *slog.Logger
 	secrets []string
 }
 
-// New prepares a session for provider name. An endpoint override with a scheme
+// New prepares the SDK configuration for provider name. An endpoint override with a scheme
 // ("http://127.0.0.1:8080") selects that protocol; without one the SDK resolves the
 // service's public endpoint.
 func New(name string, cfg provider.Config, o Options) (*Base, error) {
@@ -133,13 +133,10 @@ func New(name string, cfg provider.Config, o Options) (*Base, error) {
 		b.secrets = scrubbable(secret, token)
 		vc = vc.WithCredentials(credentials.NewStaticCredentials(id, secret, token))
 	}
-	// Otherwise the session's default chain (VOLCSTACK_* variables, shared credentials
-	// file) is used; its absence surfaces on the first call as a clear auth error.
-	sess, err := session.NewSession(vc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: configure the Volcengine SDK: %w", name, err)
-	}
-	b.Session = sess
+	// Otherwise the SDK's default chain (VOLCSTACK_* variables, and in the command the
+	// shared credentials file, see defaultCredentials) is used; its absence surfaces on
+	// the first call as a clear auth error.
+	b.Clients = newClients(vc)
 	log.Debug("volcengine client configured", "provider", name, "endpoint", cfg.Endpoint,
 		"credentials", cfg.Credentials.String())
 	return b, nil
