@@ -201,11 +201,11 @@ type batchResult struct {
 func (c *Client) describe(ctx context.Context, i int, batch []string, out chan<- batchResult) {
 	m := &callMeter{}
 	start := time.Now()
-	release := Release(func(time.Time, time.Time) {})
+	var turn *Turn
 	if c.tr == nil {
 		var waited time.Duration
 		var err error
-		release, waited, err = c.pacer(APIQuery, c.limits.QPS).Acquire(ctx)
+		turn, waited, err = c.pacer(APIQuery, c.limits.QPS).Acquire(ctx)
 		m.waited.Add(int64(waited))
 		if err != nil {
 			out <- batchResult{i: i, err: fmt.Errorf("query %s tasks %v: %w", c.drv.Name(), batch, err)}
@@ -214,7 +214,9 @@ func (c *Client) describe(ctx context.Context, i int, batch []string, out chan<-
 		c.calls.Add(1)
 	}
 	objs, err := c.drv.Describe(withMeter(ctx, m), batch)
-	release(time.Time{}, time.Now()) // no transport of ours: the write is not seen
+	if turn != nil {
+		turn.Done(time.Now()) // no transport of ours: the write is not seen
+	}
 	if ctx.Err() == nil {
 		c.observe(time.Since(start) - time.Duration(m.waited.Load()))
 	}

@@ -9,19 +9,21 @@ import (
 )
 
 // WindowGuard is the margin for how much later than we wrote it a provider may count a
-// call that has not answered yet (network jitter on the request leg). A call's place in
-// the window runs from its turn until one second after the earlier of its answer and
-// WindowGuard after its request was written (see Acquire). Each throttling answer widens
-// it by GuardStep, up to MaxWindowGuard: a path that jitters more gets the margin it needs.
+// call (jitter of the request leg). Each throttling answer widens it by GuardStep, up to
+// MaxWindowGuard: a path that jitters more gets the margin it needs.
 const (
 	WindowGuard    = 30 * time.Millisecond
 	GuardStep      = 10 * time.Millisecond
 	MaxWindowGuard = 100 * time.Millisecond
 )
 
+// stallFactor: an answer time beyond this many times the moving average is taken for a
+// stall that may have happened before the provider counted the call.
+const stallFactor = 1.25
+
 // Pacer is the client side of one API's rate limit for one account: at most N calls in
 // any sliding window (N = ⌊share⌋ per second), spaced evenly (one call per W/N, W = 1 s +
-// WindowGuard) so that no burst lands in one second, and slowed on throttling (additive
+// the guard) so that no burst lands in one second, and slowed on throttling (additive
 // increase, multiplicative decrease). Every HTTP attempt, first or retry, takes its turn
 // (see the transport), so the SDKs' retries cannot push past it.
 //
@@ -30,18 +32,22 @@ const (
 // once did, with its 30 ms margin) broke the bound on a loaded machine: a call stalled
 // between its turn and the simulator's counter (a goroutine not scheduled, a connection
 // being dialled, a server busy for a moment) arrived next to the calls sent after it.
-// So a call keeps its place from its grant until one span (1 s) after its end, where the
-// end is
+// So each call counts against the window from its grant until one span (1 s) after its
+// end, where the end is
 //
-//	write + guard + stall, at most its answer, and never before grant + guard
+//	write + guard + stall, at most its answer, and never before grant + guard,
 //
-// with stall the part of its answer time beyond 1.25 × the moving average of answer
-// times on this API. A stall before the provider's counter shows up in the answer time,
-// so it holds the place as long as it lasted (up to the answer, by which the provider
-// has surely counted the call); ordinary variation of a far provider's answer time
-// (within a quarter of the average) costs no pace. The model's one blind spot is a
-// request leg that alone jitters by more than the guard while the whole answer stays
-// within a quarter of the average: the guard's widening on throttling is for that.
+// stall being the part of its answer time (write to answer) beyond 1.25 × the moving
+// average of answer times on this API. A stall before the provider's counter shows in
+// the answer time, so it holds the place as long as it lasted (at most until the answer,
+// by which the provider has surely counted the call); the ordinary variation of a far
+// provider's answer time (within a quarter over the average) costs no pace. A call still
+// in flight counts the same way with its answer time so far: once it is past 1.25 × the
+// average it may be a stall and counts until it ends; a far provider's call that is still
+// within it stops counting one W after its write, however long its answer then takes.
+// The model's one blind spot is a request leg that alone jitters by more than the guard
+// while the whole answer time stays ordinary: the guard's widening on throttling is for
+// that.
 type Pacer struct {
 	api string
 	log *slog.Logger
@@ -53,10 +59,10 @@ type Pacer struct {
 	ceiling float64       // calls/s at most: n/w
 	rate    float64       // calls/s now (AIMD)
 	next    time.Time
-	// slots are the places in the window: a slot is free when unused or when span has
-	// passed since its call's end; a call in flight (end zero) holds its slot.
-	slots []slot
-	freed chan struct{} // closed (and replaced) whenever a call in flight ends
+	// turns are the calls that may still count against the window.
+	turns []*Turn
+	// changed is closed (and replaced) whenever a call is written or ends.
+	changed chan struct{}
 	// answerAvg is the moving average (weight 1/8) of answer times (write to answer).
 	answerAvg time.Duration
 	// lastCut is the last multiplicative decrease; lastRaise the last additive increase;
@@ -66,10 +72,11 @@ type Pacer struct {
 	throttled                    int64
 }
 
-type slot struct {
-	used    bool
-	granted time.Time
-	end     time.Time // zero while the call is in flight
+// Turn is one call's place in the pacer's window: the caller says when the request was
+// written (Wrote) and when the attempt ended (Done).
+type Turn struct {
+	p                   *Pacer
+	granted, wrote, end time.Time // wrote zero until written; end zero until done
 }
 
 // NewPacer paces share calls per second (fractional shares are rounded down to whole
@@ -88,7 +95,7 @@ func NewPacer(api string, share float64, log *slog.Logger) *Pacer {
 	w := span + WindowGuard
 	ceiling := float64(n) / w.Seconds()
 	return &Pacer{api: api, log: log, n: n, span: span, w: w, ceiling: ceiling, rate: ceiling,
-		slots: make([]slot, n), freed: make(chan struct{})}
+		changed: make(chan struct{})}
 }
 
 // Window is the pacer's bound: at most N calls in any window W.
@@ -112,38 +119,23 @@ func (p *Pacer) Ceiling() float64 {
 	return p.ceiling
 }
 
-// Wait is Acquire for a call whose request and answer the caller cannot see: its place
-// is held for a full W from its grant.
+// Wait is Acquire for a call whose request and answer the caller cannot see: it counts
+// for a full W from its grant.
 func (p *Pacer) Wait(ctx context.Context) (time.Duration, error) {
-	i, waited, err := p.acquire(ctx)
+	t, waited, err := p.Acquire(ctx)
 	if err == nil {
 		p.mu.Lock()
-		p.slots[i].end = p.slots[i].granted.Add(p.w - p.span)
+		t.end = t.granted.Add(p.w - p.span)
+		p.signalLocked()
 		p.mu.Unlock()
 	}
 	return waited, err
 }
 
-// Release ends a call's turn: wrote is when its request was fully written (zero when it
-// never was, or the caller cannot tell), answered when the attempt ended (answer headers
-// back, or failed). Calling it again does nothing.
-type Release func(wrote, answered time.Time)
-
-// Acquire blocks until the caller may send one request and returns how long it waited
-// and the Release to call once the attempt has ended: until then the call holds its
-// place, and for one span (1 s) after the earlier of its answer and the guard after its
-// write. It fails only when ctx ends first.
-func (p *Pacer) Acquire(ctx context.Context) (release Release, waited time.Duration, err error) {
-	i, waited, err := p.acquire(ctx)
-	if err != nil {
-		return nil, waited, err
-	}
-	var once sync.Once
-	return func(wrote, answered time.Time) { once.Do(func() { p.release(i, wrote, answered) }) }, waited, nil
-}
-
-// acquire takes a turn and a slot, and returns the slot's index (held in flight).
-func (p *Pacer) acquire(ctx context.Context) (int, time.Duration, error) {
+// Acquire blocks until the caller may send one request and returns its Turn and how long
+// it waited. The caller must call Done once the attempt has ended (and Wrote when its
+// request was written, if it can tell). It fails only when ctx ends first.
+func (p *Pacer) Acquire(ctx context.Context) (*Turn, time.Duration, error) {
 	start := time.Now()
 	p.mu.Lock()
 	p.raiseLocked(start)
@@ -154,83 +146,124 @@ func (p *Pacer) acquire(ctx context.Context) (int, time.Duration, error) {
 	p.next = at.Add(time.Duration(float64(time.Second) / p.rate))
 	p.mu.Unlock()
 	if err := sleepUntil(ctx, at); err != nil {
-		return -1, time.Since(start), err
+		return nil, time.Since(start), err
 	}
 	// The hard bound: never the (n+1)th call within the window, whatever the pace did
 	// (a rate just raised, reservations made before a cut, stalled requests).
 	for {
 		p.mu.Lock()
 		now := time.Now()
-		i, wake := p.freeSlotLocked(now)
-		if i >= 0 {
-			p.slots[i] = slot{used: true, granted: now}
+		counting, wake := p.countLocked(now)
+		if counting < p.n {
+			t := &Turn{p: p, granted: now}
+			p.turns = append(p.turns, t)
 			p.mu.Unlock()
-			return i, now.Sub(start), nil
+			return t, now.Sub(start), nil
 		}
-		freed := p.freed
+		changed := p.changed
 		p.mu.Unlock()
-		if err := sleepUntilOr(ctx, wake, freed); err != nil {
-			return -1, time.Since(start), err
+		if err := sleepUntilOr(ctx, wake, changed); err != nil {
+			return nil, time.Since(start), err
 		}
 	}
 }
 
-// freeSlotLocked is a free slot's index, or -1 and the earliest time one frees (zero
-// when every slot is held by a call in flight).
-func (p *Pacer) freeSlotLocked(now time.Time) (int, time.Time) {
-	var wake time.Time
-	for i, s := range p.slots {
-		if !s.used {
-			return i, time.Time{}
-		}
-		if s.end.IsZero() {
-			continue
-		}
-		free := s.end.Add(p.span)
-		if !now.Before(free) {
-			return i, time.Time{}
-		}
-		if wake.IsZero() || free.Before(wake) {
-			wake = free
-		}
-	}
-	return -1, wake
-}
-
-func (p *Pacer) release(i int, wrote, answered time.Time) {
+// Wrote records when the request was fully written.
+func (t *Turn) Wrote(at time.Time) {
+	p := t.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := &p.slots[i]
-	s.end = p.endLocked(s.granted, wrote, answered)
-	close(p.freed)
-	p.freed = make(chan struct{})
+	if t.wrote.IsZero() && t.end.IsZero() && !at.Before(t.granted) {
+		t.wrote = at
+		p.signalLocked()
+	}
 }
 
-// endLocked is when a call stops counting against the window, less one span (see Pacer).
-func (p *Pacer) endLocked(granted, wrote, answered time.Time) time.Time {
-	guard := p.w - p.span
-	if answered.IsZero() {
+// Done records that the attempt ended at answered (answer headers back, or failed; zero
+// means now). Calling it again does nothing.
+func (t *Turn) Done(answered time.Time) {
+	p := t.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !t.end.IsZero() {
+		return
+	}
+	if answered.IsZero() || answered.Before(t.granted) {
 		answered = time.Now()
 	}
-	if wrote.IsZero() || wrote.Before(granted) || wrote.After(answered) {
-		wrote = granted // not seen: from the grant, and the whole answer time may be a stall
+	wrote := t.wrote
+	if wrote.IsZero() || wrote.After(answered) {
+		wrote = t.granted // not seen: from the grant, and the whole answer time may be a stall
 	}
+	t.end = p.endLocked(t.granted, wrote, answered, answered)
 	answer := answered.Sub(wrote)
-	stall := answer
-	if p.answerAvg > 0 {
-		stall = max(0, answer-p.answerAvg*5/4)
-		p.answerAvg += (answer - p.answerAvg) / 8
-	} else {
+	if p.answerAvg == 0 {
 		p.answerAvg = max(answer, time.Microsecond)
+	} else {
+		p.answerAvg += (answer - p.answerAvg) / 8
+	}
+	p.signalLocked()
+}
+
+func (p *Pacer) signalLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// endLocked is when a call stops counting, less one span: at now for a call written at
+// wrote (answered: when it ended, zero while in flight). See Pacer.
+func (p *Pacer) endLocked(granted, wrote, answered, now time.Time) time.Time {
+	guard := p.w - p.span
+	stall := now.Sub(wrote) // the first call, with no average yet: all of it
+	if p.answerAvg > 0 {
+		stall = max(0, stall-time.Duration(stallFactor*float64(p.answerAvg)))
 	}
 	end := wrote.Add(guard + stall)
-	if end.After(answered) {
+	if !answered.IsZero() && end.After(answered) {
 		end = answered
 	}
 	if floor := granted.Add(guard); end.Before(floor) {
 		end = floor
 	}
 	return end
+}
+
+// countLocked is how many calls count against the window at now, dropping those that
+// never will again, and the earliest time one stops counting (zero: when a call is
+// written or ends).
+func (p *Pacer) countLocked(now time.Time) (int, time.Time) {
+	var wake time.Time
+	soonest := func(t time.Time) {
+		if wake.IsZero() || t.Before(wake) {
+			wake = t
+		}
+	}
+	n, kept := 0, p.turns[:0]
+	for _, t := range p.turns {
+		switch {
+		case !t.end.IsZero(): // ended
+			if free := t.end.Add(p.span); now.Before(free) {
+				n++
+				soonest(free)
+				kept = append(kept, t)
+			}
+		case t.wrote.IsZero(): // not written yet: it counts
+			n++
+			kept = append(kept, t)
+		default: // in flight
+			kept = append(kept, t)
+			if free := p.endLocked(t.granted, t.wrote, time.Time{}, now).Add(p.span); now.Before(free) {
+				n++
+				// Still ordinary at its free time (a far provider): it stops counting then.
+				if threshold := time.Duration(stallFactor * float64(p.answerAvg)); p.answerAvg > 0 && free.Sub(t.wrote) <= threshold {
+					soonest(free)
+				}
+			}
+		}
+	}
+	clear(p.turns[len(kept):])
+	p.turns = kept
+	return n, wake
 }
 
 // Throttled tells the pacer the provider refused a call for its rate. The first refusal

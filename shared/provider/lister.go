@@ -133,7 +133,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 		type key struct{ id, path string }
 		seen := map[key]struct{}{}
 		cursor := ""
-		var releases []Release
+		var turns []*Turn
 		for page := 1; ; page++ {
 			if page > maxListPages {
 				yield(Object{}, fmt.Errorf("list %s: more than %d pages; giving up", c.drv.Name(), maxListPages))
@@ -142,23 +142,23 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 			if c.tr == nil {
 				// No transport of ours under the driver: pace the page call itself.
 				for _, p := range c.pacersFor(API{Name: APIList}) {
-					release, _, err := p.Acquire(ctx)
+					turn, _, err := p.Acquire(ctx)
 					if err != nil {
-						for _, release := range releases {
-							release(time.Time{}, time.Now())
+						for _, turn := range turns {
+							turn.Done(time.Now())
 						}
 						yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
 						return
 					}
-					releases = append(releases, release)
+					turns = append(turns, turn)
 				}
 				c.listCalls.Add(1)
 			}
 			rows, next, err := l.ListPage(ctx, q, cursor)
-			for _, release := range releases {
-				release(time.Time{}, time.Now()) // no transport of ours: the write is not seen
+			for _, turn := range turns {
+				turn.Done(time.Now()) // no transport of ours: the write is not seen
 			}
-			releases = releases[:0]
+			turns = turns[:0]
 			if err != nil {
 				yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
 				return

@@ -79,13 +79,13 @@ func TestPacerKeepsItsWindow(t *testing.T) {
 func TestPacerHoldsSlotsUntilTheCallEnds(t *testing.T) {
 	p := NewPacer("query", 3, nil)
 	_, w := p.Window()
-	var releases []Release
+	var turns []*Turn
 	for range 3 {
-		release, _, err := p.Acquire(context.Background())
+		turn, _, err := p.Acquire(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		releases = append(releases, release)
+		turns = append(turns, turn)
 	}
 	// All three in flight: a fourth waits however long, until one of them ends.
 	ctx, cancel := context.WithTimeout(context.Background(), w+300*time.Millisecond)
@@ -94,13 +94,13 @@ func TestPacerHoldsSlotsUntilTheCallEnds(t *testing.T) {
 	}
 	cancel()
 	ended := time.Now()
-	releases[1](ended, ended)
-	releases[1](ended.Add(time.Hour), ended.Add(time.Hour)) // twice is harmless
-	release, _, err := p.Acquire(context.Background())
+	turns[1].Done(ended)
+	turns[1].Done(ended.Add(time.Hour)) // twice is harmless
+	turn, _, err := p.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release(time.Time{}, time.Time{})
+	defer turn.Done(time.Time{})
 	if got := time.Since(ended); got < time.Second-5*time.Millisecond {
 		t.Errorf("the fourth turn came %v after a call ended, want a full second", got)
 	}
@@ -134,7 +134,10 @@ func TestPacerEndOfACall(t *testing.T) {
 			if tt.wrote >= 0 {
 				wrote = t0.Add(tt.wrote)
 			}
-			if got := p.endLocked(t0, wrote, t0.Add(tt.answered)).Sub(t0); got != tt.want {
+			if wrote.IsZero() {
+				wrote = t0 // as Done does
+			}
+			if got := p.endLocked(t0, wrote, t0.Add(tt.answered), t0.Add(tt.answered)).Sub(t0); got != tt.want {
 				t.Errorf("end %v after the grant, want %v", got, tt.want)
 			}
 		})
@@ -356,11 +359,11 @@ func TestPacerBoundHoldsThroughStalls(t *testing.T) {
 			defer wg.Done()
 			rnd := rand.New(rand.NewSource(int64(g)))
 			for {
-				release, _, err := p.Acquire(ctx)
+				turn, _, err := p.Acquire(ctx)
 				if err != nil {
 					return
 				}
-				wrote := time.Now()
+				turn.Wrote(time.Now())
 				delay := time.Duration(rnd.Intn(3)) * time.Millisecond
 				if rnd.Intn(10) == 0 {
 					delay += time.Duration(rnd.Intn(150)) * time.Millisecond
@@ -369,7 +372,7 @@ func TestPacerBoundHoldsThroughStalls(t *testing.T) {
 				mu.Lock()
 				counted = append(counted, time.Now())
 				mu.Unlock()
-				release(wrote, time.Now())
+				turn.Done(time.Now())
 			}
 		}()
 	}
@@ -379,5 +382,32 @@ func TestPacerBoundHoldsThroughStalls(t *testing.T) {
 	}
 	if len(counted) < 2*n {
 		t.Errorf("only %d calls in 3 s at %d/s: the bound costs too much pace", len(counted), n)
+	}
+}
+
+// A far provider's calls still within their ordinary answer time stop counting one W
+// after their write: slow answers do not slow the pace.
+func TestPacerFarCallsInFlightStopCounting(t *testing.T) {
+	p := NewPacer("query", 3, nil)
+	p.answerAvg = 1500 * time.Millisecond
+	_, w := p.Window()
+	start := time.Now()
+	for range 3 {
+		turn, _, err := p.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		turn.Wrote(time.Now())
+		defer turn.Done(time.Time{})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w+500*time.Millisecond)
+	defer cancel()
+	turn, _, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatalf("a fourth turn with three ordinary calls of a far provider in flight: %v", err)
+	}
+	defer turn.Done(time.Time{})
+	if got := time.Since(start); got < w-5*time.Millisecond {
+		t.Errorf("the fourth turn came %v after the first, within one window %v", got, w)
 	}
 }

@@ -95,22 +95,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ps := t.pacers(api)
 	meter, _ := ctx.Value(meterCtxKey{}).(*callMeter)
-	// Each pacer keeps this attempt's place until it has ended, and learns when its
-	// request was written and when its answer came (see Pacer).
-	releases := make([]Release, 0, len(ps))
-	var wrote atomic.Int64 // unix ns of the request's last byte written
+	// Each pacer counts this attempt until it has ended, and learns when its request was
+	// written and when its answer came (see Pacer).
+	turns := make([]*Turn, 0, len(ps))
 	defer func() {
-		var w time.Time
-		if ns := wrote.Load(); ns != 0 {
-			w = time.Unix(0, ns)
-		}
 		answered := time.Now()
-		for _, release := range releases {
-			release(w, answered)
+		for _, turn := range turns {
+			turn.Done(answered)
 		}
 	}()
 	for _, p := range ps {
-		release, waited, err := p.Acquire(ctx)
+		turn, waited, err := p.Acquire(ctx)
 		if meter != nil {
 			meter.waited.Add(int64(waited))
 		}
@@ -118,7 +113,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			closeBody(req)
 			return nil, fmt.Errorf("waiting for the %s rate limit: %w", api.Name, err)
 		}
-		releases = append(releases, release)
+		turns = append(turns, turn)
 	}
 	t.calls.Add(1)
 	t.countAPI(api.Name)
@@ -133,7 +128,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	actx, cancel := context.WithTimeoutCause(ctx, t.timeout,
 		fmt.Errorf("%w: no answer within %s", ErrCallTimeout, t.timeout))
 	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(time.Now().UnixNano()) }})
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			now := time.Now()
+			for _, turn := range turns {
+				turn.Wrote(now)
+			}
+		}})
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req.WithContext(actx))
 	if err != nil {
