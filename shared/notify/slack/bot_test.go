@@ -26,7 +26,10 @@ const (
 // apiReceiver adapts slack.WebAPI to notifytest.Receiver. A "message" for the suite is
 // what a notice produced that people read as that notice: each thread reply, and each
 // top-level message without replies (a progress-only live message, a sweep digest).
-type apiReceiver struct{ *slack.WebAPI }
+type apiReceiver struct {
+	*slack.WebAPI
+	t *testing.T
+}
 
 func (r apiReceiver) Received() []notifytest.Message {
 	msgs := r.Messages()
@@ -41,6 +44,7 @@ func (r apiReceiver) Received() []notifytest.Message {
 		if m.ThreadTS == "" && hasReplies[m.TS] {
 			continue
 		}
+		viaSlackGo(r.t, m.Msg)
 		out = append(out, notifytest.Message{Text: slack.PlainText(m.Msg)})
 	}
 	return out
@@ -56,7 +60,7 @@ func TestBotConformance(t *testing.T) {
 		Name: slack.Name,
 		New:  func(t *testing.T, base string) notify.Channel { return newBot(t, base) },
 		Receiver: func(t *testing.T) notifytest.Receiver {
-			return apiReceiver{slack.NewWebAPI(io.Discard, botToken, chanName, chanID)}
+			return apiReceiver{slack.NewWebAPI(io.Discard, botToken, chanName, chanID), t}
 		},
 		Secrets:         []string{botToken},
 		RequestsPerSend: 2,
@@ -265,8 +269,8 @@ func TestBotErrors(t *testing.T) {
 	}
 }
 
-// An HTTP-date Retry-After makes slack-go fail without saying it was a 429; the bot
-// still reads the status and the wait.
+// A Retry-After given as an HTTP date (RFC 9110 §10.2.3): the bot still reads the
+// status and the wait.
 func TestBotRetryAfterHTTPDate(t *testing.T) {
 	err := notifytest.SendFailed(t, notifytest.RetryAfterDate(90*time.Second), func(base string) notify.Channel { return newBot(t, base) })
 	var de *notify.DeliveryError

@@ -21,12 +21,17 @@ const (
 	hookPath  = "/services/T0CDNWATCH/B0WATCHER/" + hookToken
 )
 
-// receiver adapts slack.Receiver to notifytest.Receiver.
-type receiver struct{ *slack.Receiver }
+// receiver adapts slack.Receiver to notifytest.Receiver. Every message the suite reads
+// is also read by slack-go (viaSlackGo), so the whole suite checks our Block Kit too.
+type receiver struct {
+	*slack.Receiver
+	t *testing.T
+}
 
 func (r receiver) Received() []notifytest.Message {
 	var out []notifytest.Message
 	for _, m := range r.Messages() {
+		viaSlackGo(r.t, m)
 		out = append(out, notifytest.Message{Text: slack.PlainText(m)})
 	}
 	return out
@@ -42,7 +47,7 @@ func TestConformance(t *testing.T) {
 		Name: slack.Name,
 		New:  func(t *testing.T, base string) notify.Channel { return newChannel(t, base) },
 		Receiver: func(t *testing.T) notifytest.Receiver {
-			return receiver{slack.NewReceiver(io.Discard).RequirePath(hookPath)}
+			return receiver{slack.NewReceiver(io.Discard).RequirePath(hookPath), t}
 		},
 		Secrets: []string{hookToken, hookPath},
 	})
@@ -112,7 +117,7 @@ func TestErrorClassification(t *testing.T) {
 	}
 }
 
-// slack-go fails on a Retry-After given as an HTTP date; the recorder still reads it.
+// A Retry-After may be an HTTP date (RFC 9110 §10.2.3); some clients fail on it.
 func TestRetryAfterHTTPDate(t *testing.T) {
 	err := notifytest.SendFailed(t, notifytest.RetryAfterDate(90*time.Second), func(base string) notify.Channel { return newChannel(t, base) })
 	var de *notify.DeliveryError
