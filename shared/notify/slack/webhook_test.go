@@ -166,3 +166,24 @@ func TestFromEnv(t *testing.T) {
 		t.Errorf("bad URL: err=%v", err)
 	}
 }
+
+// A redirect is not followed, by the webhook or the bot: the hook's URL (its secret)
+// would go on as the Referer, the bot's token with the Authorization header to the same
+// host. It is permanent: the configured URL is wrong.
+func TestRedirectNotFollowed(t *testing.T) {
+	hits := 0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer target.Close()
+	redirect := httptest.NewServer(http.RedirectHandler(target.URL+"/elsewhere", http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	for name, ch := range map[string]notify.Channel{"webhook": newChannel(t, redirect.URL), "bot": newBot(t, redirect.URL)} {
+		_, err := ch.Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
+		var de *notify.DeliveryError
+		if !errors.As(err, &de) || !de.Permanent || de.Status != http.StatusTemporaryRedirect {
+			t.Errorf("%s: err = %v, want a permanent 307", name, err)
+		}
+	}
+	if hits != 0 {
+		t.Errorf("the redirect target was called %d times", hits)
+	}
+}
