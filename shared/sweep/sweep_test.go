@@ -2,6 +2,7 @@ package sweep_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -242,7 +243,16 @@ func TestDigestWithinSlackLimits(t *testing.T) {
 		t.Errorf("notice counts %+v, %d+%d failures", n.Counts, len(n.Failures), n.FailuresOmitted)
 	}
 	msg := slack.Render(n)
-	blocks := msg.Blocks.BlockSet
+	// Read as slack-go reads what the channel sends, independent of our own types.
+	raw, err := json.Marshal(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sm slackapi.WebhookMessage
+	if err := json.Unmarshal(raw, &sm); err != nil || sm.Blocks == nil {
+		t.Fatalf("slack-go cannot read the digest: %v", err)
+	}
+	blocks := sm.Blocks.BlockSet
 	if len(blocks) > slack.MaxBlocks {
 		t.Errorf("%d blocks", len(blocks))
 	}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	slackapi "github.com/slack-go/slack"
-
 	"cdnwatch/shared/notify"
+	"cdnwatch/shared/notify/internal/hookhttp"
 )
 
 // Environment variables of the bot.
@@ -20,6 +20,9 @@ const (
 	EnvChannel  = "CDNWATCH_SLACK_CHANNEL"
 	EnvAPIURL   = "CDNWATCH_SLACK_API_URL"
 )
+
+// DefaultAPIURL is the base of Slack's Web API methods (https://api.slack.com/web).
+const DefaultAPIURL = "https://slack.com/api/"
 
 // Bot is the Slack channel driven by a bot token through the Web API. It keeps one live
 // message per watch: the first notice posts it (chat.postMessage), every hop's progress
@@ -62,7 +65,7 @@ func NewBot(cfg BotConfig) (*Bot, error) {
 	if strings.TrimSpace(cfg.Channel) == "" {
 		return nil, errors.New("slack bot: " + EnvChannel + " is required with a bot token")
 	}
-	api := slackapi.APIURL
+	api := DefaultAPIURL
 	if cfg.APIURL != "" {
 		u, err := url.Parse(cfg.APIURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -74,6 +77,9 @@ func NewBot(cfg BotConfig) (*Bot, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
 	}
+	// Slack's API does not redirect; a redirect would take the token (Go keeps the
+	// Authorization header on a redirect to the same host) where nobody configured it.
+	client = hookhttp.NoRedirects(client)
 	return &Bot{
 		token:   token,
 		channel: strings.TrimSpace(cfg.Channel),
@@ -95,17 +101,16 @@ func (b *Bot) Secrets() []string { return b.secrets }
 
 // Send implements notify.Channel; see Bot.
 func (b *Bot) Send(ctx context.Context, n notify.Notice, thread string) (string, error) {
-	c := b.call()
 	if n.Kind == notify.SweepDigest {
 		// A digest belongs to no watch: one standalone message.
-		_, _, err := c.post(ctx, b.channel, "", RenderLang(n, b.lang))
+		_, _, err := b.post(ctx, b.channel, "", RenderLang(n, b.lang))
 		return thread, err
 	}
 	status := RenderStatus(n, b.lang)
 	chID, ts := parseThread(thread, b.channel)
 	var err error
 	if ts == "" {
-		if chID, ts, err = c.post(ctx, b.channel, "", status); err != nil {
+		if chID, ts, err = b.post(ctx, b.channel, "", status); err != nil {
 			return thread, err
 		}
 		thread = chID + ":" + ts
@@ -113,13 +118,13 @@ func (b *Bot) Send(ctx context.Context, n notify.Notice, thread string) (string,
 		// The reply is the news; the live message moves with this hop's progress
 		// notice, which the engine sends right after (with a truer percentage than
 		// counts alone give), so no edit here.
-	} else if err = c.update(ctx, chID, ts, status); err != nil {
+	} else if err = b.update(ctx, chID, ts, status); err != nil {
 		if !messageGone(err) {
 			return thread, err
 		}
 		// Someone deleted the live message, or it is too old to edit: start a new one
 		// rather than lose the watch's thread for good.
-		if chID, ts, err = c.post(ctx, b.channel, "", status); err != nil {
+		if chID, ts, err = b.post(ctx, b.channel, "", status); err != nil {
 			return thread, err
 		}
 		thread = chID + ":" + ts
@@ -127,7 +132,7 @@ func (b *Bot) Send(ctx context.Context, n notify.Notice, thread string) (string,
 	if n.Kind == notify.Progress {
 		return thread, nil
 	}
-	_, _, err = c.post(ctx, chID, ts, RenderLang(n, b.lang))
+	_, _, err = b.post(ctx, chID, ts, RenderLang(n, b.lang))
 	return thread, err
 }
 
@@ -142,58 +147,74 @@ func parseThread(thread, channel string) (chID, ts string) {
 	return channel, thread
 }
 
-// call is one Send's client: its own recorder transport keeps the HTTP status and
-// Retry-After of the last failed answer (slack-go fails on an HTTP-date Retry-After
-// without saying the status was 429).
-type call struct {
-	b   *Bot
-	api *slackapi.Client
-	rec *recorder
+// postMessage is the JSON body of chat.postMessage
+// (https://api.slack.com/methods/chat.postMessage): where, the message, and whether it
+// is a reply. Link and media unfurls are off: a notice's paths are not for previews.
+type postMessage struct {
+	Channel     string  `json:"channel"`
+	ThreadTS    string  `json:"thread_ts,omitempty"`
+	Text        string  `json:"text,omitempty"`
+	Blocks      []Block `json:"blocks,omitempty"`
+	UnfurlLinks bool    `json:"unfurl_links"`
+	UnfurlMedia bool    `json:"unfurl_media"`
 }
 
-func (b *Bot) call() *call {
-	rec := &recorder{base: b.client.Transport}
-	hc := *b.client
-	hc.Transport = rec
-	// slack-go logs nothing unless debug is on; OptionLog is not set so it never can.
-	api := slackapi.New(b.token, slackapi.OptionAPIURL(b.apiURL), slackapi.OptionHTTPClient(&hc))
-	return &call{b: b, api: api, rec: rec}
+// updateMessage is the JSON body of chat.update (https://api.slack.com/methods/chat.update):
+// the message ts says which message; text and blocks replace the old ones.
+type updateMessage struct {
+	Channel string  `json:"channel"`
+	TS      string  `json:"ts"`
+	Text    string  `json:"text,omitempty"`
+	Blocks  []Block `json:"blocks,omitempty"`
 }
 
-func msgOptions(msg slackapi.WebhookMessage) []slackapi.MsgOption {
-	opts := []slackapi.MsgOption{
-		slackapi.MsgOptionText(msg.Text, false),
-		slackapi.MsgOptionDisableLinkUnfurl(),
-		slackapi.MsgOptionDisableMediaUnfurl(),
-	}
-	if msg.Blocks != nil {
-		opts = append(opts, slackapi.MsgOptionBlocks(msg.Blocks.BlockSet...))
-	}
-	return opts
+// apiResult is what both methods answer: ok, or an error code; on success the channel
+// id and the message's ts.
+type apiResult struct {
+	OK      bool   `json:"ok"`
+	Error   string `json:"error"`
+	Channel string `json:"channel"`
+	TS      string `json:"ts"`
+	Message struct {
+		TS string `json:"ts"`
+	} `json:"message"`
 }
 
-func (c *call) post(ctx context.Context, channel, threadTS string, msg slackapi.WebhookMessage) (string, string, error) {
-	opts := msgOptions(msg)
-	if threadTS != "" {
-		opts = append(opts, slackapi.MsgOptionTS(threadTS))
-	}
-	c.rec.last = nil
-	chID, ts, err := c.api.PostMessageContext(ctx, channel, opts...)
+func (b *Bot) post(ctx context.Context, channel, threadTS string, msg Message) (string, string, error) {
+	ans, err := b.call(ctx, "chat.postMessage", postMessage{Channel: channel, ThreadTS: threadTS, Text: msg.Text, Blocks: msg.Blocks})
 	if err != nil {
-		return "", "", c.b.deliveryError("chat.postMessage", err, c.rec.last)
+		return "", "", err
 	}
-	if chID == "" || ts == "" {
+	ts := ans.TS
+	if ts == "" {
+		ts = ans.Message.TS
+	}
+	if ans.Channel == "" || ts == "" {
 		return "", "", &notify.DeliveryError{Channel: Name, Err: errors.New("chat.postMessage: answer without channel or ts")}
 	}
-	return chID, ts, nil
+	return ans.Channel, ts, nil
 }
 
-func (c *call) update(ctx context.Context, channel, ts string, msg slackapi.WebhookMessage) error {
-	c.rec.last = nil
-	if _, _, _, err := c.api.UpdateMessageContext(ctx, channel, ts, msgOptions(msg)...); err != nil {
-		return c.b.deliveryError("chat.update", err, c.rec.last)
+func (b *Bot) update(ctx context.Context, channel, ts string, msg Message) error {
+	_, err := b.call(ctx, "chat.update", updateMessage{Channel: channel, TS: ts, Text: msg.Text, Blocks: msg.Blocks})
+	return err
+}
+
+// call makes one Web API call as a JSON POST with the token in the Authorization header,
+// as Slack asks of JSON bodies (https://api.slack.com/web#posting_json), and classifies
+// its answer.
+func (b *Bot) call(ctx context.Context, method string, args any) (*apiResult, error) {
+	body, err := json.Marshal(args)
+	if err != nil {
+		return nil, &notify.DeliveryError{Channel: Name, Permanent: true, Err: fmt.Errorf("%s: %w", method, err)}
 	}
-	return nil
+	header := http.Header{"Authorization": {"Bearer " + b.token}}
+	a, err := hookhttp.PostJSON(ctx, b.client, b.apiURL+method, body, header, b.secrets...)
+	if err != nil {
+		// No answer: network error, timeout, cancelled context. Worth another try.
+		return nil, &notify.DeliveryError{Channel: Name, Err: notify.Redact(fmt.Errorf("%s: %w", method, err), b.secrets...)}
+	}
+	return b.answer(method, a)
 }
 
 // Slack Web API error codes, by what they mean for delivery.
@@ -222,48 +243,49 @@ func messageGone(err error) bool {
 	return errors.As(err, &de) && goneCodes[de.Code]
 }
 
-// deliveryError classifies a failed Web API call. Every Slack error code that is not
-// known to be temporary is permanent: retrying a refusal hop after hop would keep the
-// watch from ever finishing. The error never holds the token.
-func (b *Bot) deliveryError(method string, err error, resp *response) error {
-	de := &notify.DeliveryError{Channel: Name}
-	if resp != nil {
-		de.Status, de.RetryAfter = resp.status, resp.retryAfter
-	}
-	var (
-		rl *slackapi.RateLimitedError
-		se slackapi.SlackErrorResponse
-		sc slackapi.StatusCodeError
-	)
+// answer reads a Web API answer. Slack answers HTTP 200 with {"ok":false,"error":"…"}
+// for refusals, and 429 with Retry-After when rate limiting
+// (https://api.slack.com/apis/rate-limits); any other status is an HTTP error whose body
+// (often HTML from in front of Slack) is not read.
+//
+// Every Slack error code that is not known to be temporary is permanent: retrying a
+// refusal hop after hop would keep the watch from ever finishing. The error never holds
+// the token.
+func (b *Bot) answer(method string, a *hookhttp.Answer) (*apiResult, error) {
+	de := &notify.DeliveryError{Channel: Name, Status: a.Status, RetryAfter: a.RetryAfter}
 	switch {
-	case errors.As(err, &rl):
-		de.Status, de.Code = http.StatusTooManyRequests, "ratelimited"
-		de.RetryAfter = max(de.RetryAfter, rl.RetryAfter)
+	case a.Status == http.StatusTooManyRequests:
+		de.Code = "ratelimited"
 		de.Err = errors.New(method + ": Slack rate limit")
-	case errors.As(err, &se):
-		de.Code = se.Err
-		switch {
-		case retryCodes[se.Err]:
-		case goneCodes[se.Err]:
-			// Not permanent: Send recovers by posting a new live message.
-		default:
-			de.Permanent = true
-			de.Auth = authCodes[se.Err]
-		}
-		de.Err = errors.New(method + ": " + b.hint(se.Err))
-	case errors.As(err, &sc):
-		de.Status = sc.Code
-		de.Permanent = notify.PermanentStatus(sc.Code)
-		de.Err = errors.New(method + ": " + http.StatusText(sc.Code))
-	case resp != nil && resp.status != http.StatusOK:
-		// An answer slack-go could not read (an HTTP-date Retry-After, HTML from a proxy).
-		de.Permanent = notify.PermanentStatus(resp.status)
-		de.Err = errors.New(method + ": " + http.StatusText(resp.status))
-	default:
-		// No answer: network error, timeout, cancelled context. Worth another try.
-		de.Err = notify.Redact(fmt.Errorf("%s: %w", method, err), b.secrets...)
+		return nil, de
+	case a.Status >= 300 && a.Status < 400:
+		return nil, hookhttp.StatusError(Name, a) // not followed, and permanent
+	case a.Status != http.StatusOK:
+		de.Permanent = notify.PermanentStatus(a.Status)
+		de.Err = errors.New(method + ": " + http.StatusText(a.Status))
+		return nil, de
 	}
-	return de
+	de.Status = 0 // a refusal at 200 is Slack's code, not an HTTP error
+	var ans apiResult
+	if err := json.Unmarshal(a.Body, &ans); err != nil {
+		// Not Slack's JSON (a proxy's page, a cut answer): worth another try.
+		de.Err = fmt.Errorf("%s: unreadable answer: %w", method, err)
+		return nil, de
+	}
+	if ans.OK {
+		return &ans, nil
+	}
+	de.Code = ans.Error
+	switch {
+	case retryCodes[ans.Error]:
+	case goneCodes[ans.Error]:
+		// Not permanent: Send recovers by posting a new live message.
+	default:
+		de.Permanent = true
+		de.Auth = authCodes[ans.Error]
+	}
+	de.Err = errors.New(method + ": " + b.hint(ans.Error))
+	return nil, de
 }
 
 // hint says what a Slack error code means for the person reading the log.

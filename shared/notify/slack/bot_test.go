@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -26,7 +27,10 @@ const (
 // apiReceiver adapts slack.WebAPI to notifytest.Receiver. A "message" for the suite is
 // what a notice produced that people read as that notice: each thread reply, and each
 // top-level message without replies (a progress-only live message, a sweep digest).
-type apiReceiver struct{ *slack.WebAPI }
+type apiReceiver struct {
+	*slack.WebAPI
+	t *testing.T
+}
 
 func (r apiReceiver) Received() []notifytest.Message {
 	msgs := r.Messages()
@@ -41,6 +45,7 @@ func (r apiReceiver) Received() []notifytest.Message {
 		if m.ThreadTS == "" && hasReplies[m.TS] {
 			continue
 		}
+		viaSlackGo(r.t, m.Msg)
 		out = append(out, notifytest.Message{Text: slack.PlainText(m.Msg)})
 	}
 	return out
@@ -56,7 +61,7 @@ func TestBotConformance(t *testing.T) {
 		Name: slack.Name,
 		New:  func(t *testing.T, base string) notify.Channel { return newBot(t, base) },
 		Receiver: func(t *testing.T) notifytest.Receiver {
-			return apiReceiver{slack.NewWebAPI(io.Discard, botToken, chanName, chanID)}
+			return apiReceiver{slack.NewWebAPI(io.Discard, botToken, chanName, chanID), t}
 		},
 		Secrets:         []string{botToken},
 		RequestsPerSend: 2,
@@ -265,8 +270,8 @@ func TestBotErrors(t *testing.T) {
 	}
 }
 
-// An HTTP-date Retry-After makes slack-go fail without saying it was a 429; the bot
-// still reads the status and the wait.
+// A Retry-After given as an HTTP date (RFC 9110 §10.2.3): the bot still reads the
+// status and the wait.
 func TestBotRetryAfterHTTPDate(t *testing.T) {
 	err := notifytest.SendFailed(t, notifytest.RetryAfterDate(90*time.Second), func(base string) notify.Channel { return newBot(t, base) })
 	var de *notify.DeliveryError
@@ -311,5 +316,56 @@ func TestRenderChinese(t *testing.T) {
 		if !strings.Contains(txt, want) {
 			t.Errorf("zh message lacks %q:\n%s", want, txt)
 		}
+	}
+}
+
+// The local Web API reads both of Slack's POST bodies and refuses what Slack refuses:
+// a JSON body's token only counts in the Authorization header.
+func TestWebAPIRejectsLikeSlack(t *testing.T) {
+	api := slack.NewWebAPI(nil, botToken, chanName, chanID)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	bearer := "Bearer " + botToken
+	const jsonCT, formCT = "application/json; charset=utf-8", "application/x-www-form-urlencoded"
+	okMsg := `"channel":"` + chanID + `","text":"hi"`
+	for _, c := range []struct {
+		name, method, ct, auth, body string
+		code                         string // "" for ok
+	}{
+		{"json", "chat.postMessage", jsonCT, bearer, `{` + okMsg + `}`, ""},
+		{"json without charset", "chat.postMessage", "application/json", bearer, `{` + okMsg + `}`, ""},
+		{"json token in body", "chat.postMessage", jsonCT, "", `{"token":"` + botToken + `",` + okMsg + `}`, "not_authed"},
+		{"json wrong token", "chat.postMessage", jsonCT, "Bearer xoxb-other", `{` + okMsg + `}`, "invalid_auth"},
+		{"json broken", "chat.postMessage", jsonCT, bearer, `{"channel":`, "invalid_json"},
+		{"json no text", "chat.postMessage", jsonCT, bearer, `{"channel":"` + chanID + `"}`, "no_text"},
+		{"json blocks as a string", "chat.postMessage", jsonCT, bearer, `{` + okMsg + `,"blocks":"[]"}`, "invalid_blocks_format"},
+		{"json bad block", "chat.postMessage", jsonCT, bearer, `{` + okMsg + `,"blocks":[{"type":"section"}]}`, "invalid_blocks"},
+		{"json unknown channel", "chat.postMessage", jsonCT, bearer, `{"channel":"C0NOPE","text":"x"}`, "channel_not_found"},
+		{"json update unknown ts", "chat.update", jsonCT, bearer, `{` + okMsg + `,"ts":"1.000001"}`, "message_not_found"},
+		{"form token argument", "chat.postMessage", formCT, "", "token=" + botToken + "&channel=" + chanID + "&text=hi", ""},
+		{"form broken blocks", "chat.postMessage", formCT, bearer, "channel=" + chanID + "&text=hi&blocks=%5B", "invalid_blocks_format"},
+		{"plain text body", "chat.postMessage", "text/plain", bearer, "hi", "invalid_post_type"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+apiPrefix+"/"+c.method, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", c.ct)
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ans struct {
+			OK    bool   `json:"ok"`
+			Error string `json:"error"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&ans)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || ans.OK != (c.code == "") || ans.Error != c.code {
+			t.Errorf("%s: HTTP %d ok=%v error=%q (%v); want 200 error %q", c.name, resp.StatusCode, ans.OK, ans.Error, err, c.code)
+		}
+	}
+	if n := len(api.Messages()); n != 3 {
+		t.Errorf("%d messages kept, want the 3 accepted posts", n)
 	}
 }

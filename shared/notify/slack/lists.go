@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	slackapi "github.com/slack-go/slack"
-
 	"cdnwatch/shared/notify/msgtext"
 )
 
@@ -156,7 +154,7 @@ func idLines(items []msgtext.Item) []string {
 // pack lays a list out as section blocks of at most MaxSectionText characters, using at
 // most budget blocks. Lines that do not fit are added to the "…and N more" count, for
 // which every section keeps room.
-func pack(l list, budget int, tx *texts) []slackapi.Block {
+func pack(l list, budget int, tx *texts) []Block {
 	if budget < 1 {
 		return nil
 	}
@@ -165,7 +163,7 @@ func pack(l list, budget int, tx *texts) []slackapi.Block {
 	if l.plain {
 		text, cut, cur = plain, truncate, l.title
 	}
-	var blocks []slackapi.Block
+	var blocks []Block
 	shown := 0
 	for _, line := range l.lines {
 		line = cut(line, limit)
@@ -173,7 +171,7 @@ func pack(l list, budget int, tx *texts) []slackapi.Block {
 			if len(blocks)+1 >= budget {
 				break
 			}
-			blocks = append(blocks, slackapi.NewSectionBlock(text(cur), nil, nil))
+			blocks = append(blocks, sectionBlock(text(cur)))
 			cur = line
 		} else {
 			cur += "\n" + line
@@ -187,7 +185,7 @@ func pack(l list, budget int, tx *texts) []slackapi.Block {
 			cur += "\n_" + esc(fmt.Sprintf(tx.More, more)) + "_"
 		}
 	}
-	return append(blocks, slackapi.NewSectionBlock(text(cur), nil, nil))
+	return append(blocks, sectionBlock(text(cur)))
 }
 
 func runes(s string) int { return utf8.RuneCountInString(s) }

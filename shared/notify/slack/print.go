@@ -4,8 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-
-	slackapi "github.com/slack-go/slack"
 )
 
 // Terminal layout of Format. The frame is open on the right: emoji and CJK text have
@@ -18,7 +16,7 @@ const (
 // Format renders msg as plain text lines in a frame, roughly as Slack would show it:
 // the header, the fields as aligned "Title  value" rows, sections as paragraphs, context
 // lines after a thin rule. title names the frame ("slack · message 3").
-func Format(msg slackapi.WebhookMessage, title string) string {
+func Format(msg Message, title string) string {
 	lines := textLines(msg)
 	var sb strings.Builder
 	top := "╭─ " + title + " "
@@ -36,26 +34,23 @@ func Format(msg slackapi.WebhookMessage, title string) string {
 
 // PlainText is the visible text of msg without frame or wrapping, one block per
 // paragraph; tests search it.
-func PlainText(msg slackapi.WebhookMessage) string {
+func PlainText(msg Message) string {
 	return strings.Join(textLines(msg), "\n")
 }
 
-func textLines(msg slackapi.WebhookMessage) []string {
+func textLines(msg Message) []string {
 	var lines []string
-	var blocks []slackapi.Block
-	if msg.Blocks != nil {
-		blocks = msg.Blocks.BlockSet
-	}
+	blocks := msg.Blocks
 	if len(blocks) == 0 {
 		lines = append(lines, plainText(msg.Text))
 	}
 	for i, b := range blocks {
-		switch b := b.(type) {
-		case *slackapi.HeaderBlock:
+		switch b.Type {
+		case BlockHeader:
 			if b.Text != nil {
 				lines = append(lines, shown(b.Text))
 			}
-		case *slackapi.SectionBlock:
+		case BlockSection:
 			if i > 0 {
 				lines = append(lines, "")
 			}
@@ -63,20 +58,20 @@ func textLines(msg slackapi.WebhookMessage) []string {
 				lines = append(lines, shown(b.Text))
 			}
 			lines = append(lines, fieldRows(b.Fields)...)
-		case *slackapi.ContextBlock:
+		case BlockContext:
 			if i == len(blocks)-1 {
 				lines = append(lines, "", strings.Repeat("┈", 24))
 			} else if i > 0 {
 				lines = append(lines, "")
 			}
 			var parts []string
-			for _, e := range b.ContextElements.Elements {
-				if t, ok := e.(*slackapi.TextBlockObject); ok {
-					parts = append(parts, shown(t))
+			for _, e := range b.Elements {
+				if e != nil && (e.Type == TextPlain || e.Type == TextMrkdwn) { // not images
+					parts = append(parts, shown(e))
 				}
 			}
 			lines = append(lines, strings.Join(parts, "  "))
-		case *slackapi.DividerBlock:
+		case BlockDivider:
 			lines = append(lines, strings.Repeat("─", 24))
 		}
 	}
@@ -84,7 +79,7 @@ func textLines(msg slackapi.WebhookMessage) []string {
 }
 
 // fieldRows lays fields ("*Title*\nvalue") out as aligned rows.
-func fieldRows(fields []*slackapi.TextBlockObject) []string {
+func fieldRows(fields []*TextObject) []string {
 	type row struct{ title, value string }
 	var rows []row
 	width := 0
@@ -106,10 +101,10 @@ func fieldRows(fields []*slackapi.TextBlockObject) []string {
 }
 
 // shown is what Slack shows for a text object: plain_text as it is (emoji shortcodes
-// turned into emoji when emoji is on), mrkdwn read as mrkdwn.
-func shown(t *slackapi.TextBlockObject) string {
-	if t.Type == slackapi.PlainTextType {
-		if t.Emoji != nil && *t.Emoji {
+// turned into emoji unless emoji is false: it is on when absent), mrkdwn read as mrkdwn.
+func shown(t *TextObject) string {
+	if t.Type == TextPlain {
+		if t.Emoji == nil || *t.Emoji {
 			return rx().emoji.ReplaceAllString(t.Text, "◌")
 		}
 		return t.Text

@@ -63,20 +63,57 @@ func TestReceiverRejectsLikeSlack(t *testing.T) {
 	rcv := slack.NewReceiver(nil)
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
-	many := `{"blocks":[` + strings.TrimSuffix(strings.Repeat(`{"type":"divider"},`, 51), ",") + `]}`
-	long := `{"blocks":[{"type":"header","text":{"type":"plain_text","text":"` + strings.Repeat("x", 151) + `"}}]}`
-	for _, c := range []struct {
+	type wireCase struct {
 		method, body string
 		status       int
 		code         string
-	}{
+	}
+	many := `{"blocks":[` + strings.TrimSuffix(strings.Repeat(`{"type":"divider"},`, 51), ",") + `]}`
+	long := `{"blocks":[{"type":"header","text":{"type":"plain_text","text":"` + strings.Repeat("x", 151) + `"}}]}`
+	cases := []wireCase{
 		{"GET", "", 405, "invalid_method"},
 		{"POST", "{", 400, "invalid_payload"},
 		{"POST", `{}`, 400, "no_text"},
 		{"POST", many, 400, "invalid_blocks"},
 		{"POST", long, 400, "invalid_blocks"},
 		{"POST", `{"text":"hi"}`, 200, "ok"},
+		{"POST", `{"text":"x","blocks":{"type":"divider"}}`, 400, "invalid_blocks_format"},
+	}
+	// Blocks are checked field by field against Slack's Block Kit documents; each of
+	// these is one mistake in an otherwise valid message, or a valid one.
+	for _, c := range []struct{ name, block, code string }{
+		{"unknown block type", `{"type":"headr","text":{"type":"plain_text","text":"x"}}`, "invalid_blocks"},
+		{"misspelt field", `{"type":"section","txt":{"type":"mrkdwn","text":"x"}}`, "invalid_blocks"},
+		{"header in mrkdwn", `{"type":"header","text":{"type":"mrkdwn","text":"x"}}`, "invalid_blocks"},
+		{"empty section", `{"type":"section"}`, "invalid_blocks"},
+		{"empty text", `{"type":"section","text":{"type":"mrkdwn","text":""}}`, "invalid_blocks"},
+		{"section text too long", `{"type":"section","text":{"type":"mrkdwn","text":"` + strings.Repeat("x", 3001) + `"}}`, "invalid_blocks"},
+		{"unknown text type", `{"type":"section","text":{"type":"markdown","text":"x"}}`, "invalid_blocks"},
+		{"emoji on mrkdwn", `{"type":"section","text":{"type":"mrkdwn","text":"x","emoji":false}}`, "invalid_blocks"},
+		{"verbatim on plain_text", `{"type":"section","text":{"type":"plain_text","text":"x","verbatim":true}}`, "invalid_blocks"},
+		{"unknown text field", `{"type":"section","text":{"type":"plain_text","text":"x","bold":true}}`, "invalid_blocks"},
+		{"11 fields", `{"type":"section","fields":[` + strings.TrimSuffix(strings.Repeat(`{"type":"mrkdwn","text":"f"},`, 11), ",") + `]}`, "invalid_blocks"},
+		{"field too long", `{"type":"section","fields":[{"type":"mrkdwn","text":"` + strings.Repeat("x", 2001) + `"}]}`, "invalid_blocks"},
+		{"accessory", `{"type":"section","text":{"type":"mrkdwn","text":"x"},"accessory":{"type":"button"}}`, "invalid_blocks"},
+		{"empty context", `{"type":"context","elements":[]}`, "invalid_blocks"},
+		{"11 context elements", `{"type":"context","elements":[` + strings.TrimSuffix(strings.Repeat(`{"type":"mrkdwn","text":"e"},`, 11), ",") + `]}`, "invalid_blocks"},
+		{"image without alt_text", `{"type":"context","elements":[{"type":"image","image_url":"https://example.com/i.png"}]}`, "invalid_blocks"},
+		{"long block_id", `{"type":"divider","block_id":"` + strings.Repeat("b", 256) + `"}`, "invalid_blocks"},
+		{"divider with text", `{"type":"divider","text":{"type":"plain_text","text":"x"}}`, "invalid_blocks"},
+		{"valid image element", `{"type":"context","elements":[{"type":"image","image_url":"https://example.com/i.png","alt_text":"i"},{"type":"plain_text","text":"t","emoji":true}]}`, "ok"},
+		{"valid section", `{"type":"section","block_id":"b1","text":{"type":"mrkdwn","text":"*x*","verbatim":true},"fields":[{"type":"plain_text","text":"f"}],"expand":true}`, "ok"},
 	} {
+		status := http.StatusBadRequest
+		if c.code == "ok" {
+			status = http.StatusOK
+		}
+		cases = append(cases, wireCase{"POST", `{"text":"` + c.name + `","blocks":[` + c.block + `]}`, status, c.code})
+	}
+	accepted := 0
+	for _, c := range cases {
+		if c.code == "ok" {
+			accepted++
+		}
 		req, _ := http.NewRequest(c.method, srv.URL+"/any", strings.NewReader(c.body))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -86,10 +123,10 @@ func TestReceiverRejectsLikeSlack(t *testing.T) {
 		b.ReadFrom(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != c.status || b.String() != c.code {
-			t.Errorf("%s %.30s: %d %q, want %d %q", c.method, c.body, resp.StatusCode, b.String(), c.status, c.code)
+			t.Errorf("%s %.60s: %d %q, want %d %q", c.method, c.body, resp.StatusCode, b.String(), c.status, c.code)
 		}
 	}
-	if len(rcv.Messages()) != 1 || rcv.Requests() != 6 {
-		t.Errorf("messages %d, requests %d; want 1, 6", len(rcv.Messages()), rcv.Requests())
+	if len(rcv.Messages()) != accepted || rcv.Requests() != len(cases) {
+		t.Errorf("messages %d, requests %d; want %d, %d", len(rcv.Messages()), rcv.Requests(), accepted, len(cases))
 	}
 }

@@ -1,25 +1,24 @@
 package slack
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
-	slackapi "github.com/slack-go/slack"
-
 	"cdnwatch/shared/notify/internal/fakehook"
 )
 
-// Receiver is a local stand-in for Slack's incoming-webhook endpoint: it checks messages
-// against the limits Slack enforces, answers with Slack's status codes and plain-text
-// error codes, can be told to fail, records every accepted message and prints it to a
-// writer the way a person would see it in Slack. Tests and `cdnwatch demo` use it.
+// Receiver is a local stand-in for Slack's incoming-webhook endpoint
+// (https://api.slack.com/messaging/webhooks): it checks each payload against Slack's
+// documents (checkPayload), not against what cdnwatch sends, answers with Slack's status
+// codes and plain-text error codes, can be told to fail, records every accepted message
+// and prints it to a writer the way a person would see it in Slack. Tests, `cdnwatch sim`
+// and `cdnwatch demo` use it.
 type Receiver struct {
 	out  io.Writer
 	path string // guarded by base's lock
-	base fakehook.Base[slackapi.WebhookMessage]
+	base fakehook.Base[Message]
 }
 
 // maxBody bounds a request body; Slack's own limit is far below it.
@@ -54,7 +53,7 @@ func (r *Receiver) FailNextCode(n, status int, code string, retryAfter time.Dura
 }
 
 // Messages returns the accepted messages, oldest first.
-func (r *Receiver) Messages() []slackapi.WebhookMessage { return r.base.Items() }
+func (r *Receiver) Messages() []Message { return r.base.Items() }
 
 // Requests counts every request received, failed ones included.
 func (r *Receiver) Requests() int { return r.base.Requests() }
@@ -81,12 +80,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		answer(w, http.StatusBadRequest, "invalid_payload")
 		return
 	}
-	var msg slackapi.WebhookMessage
-	if err := json.Unmarshal(body, &msg); err != nil {
-		answer(w, http.StatusBadRequest, "invalid_payload")
-		return
-	}
-	if code := validate(msg); code != "" {
+	msg, code := checkPayload(body)
+	if code != "" {
 		answer(w, http.StatusBadRequest, code)
 		return
 	}
@@ -119,61 +114,4 @@ func defaultCode(status int) string {
 		return "rollup_error"
 	}
 	return ""
-}
-
-// validate applies Slack's message limits; it returns Slack's error code, or "".
-func validate(msg slackapi.WebhookMessage) string {
-	var blocks []slackapi.Block
-	if msg.Blocks != nil {
-		blocks = msg.Blocks.BlockSet
-	}
-	if msg.Text == "" && len(blocks) == 0 {
-		return "no_text"
-	}
-	if len(blocks) > MaxBlocks {
-		return "invalid_blocks"
-	}
-	for _, b := range blocks {
-		if !validBlock(b) {
-			return "invalid_blocks"
-		}
-	}
-	return ""
-}
-
-func validBlock(b slackapi.Block) bool {
-	switch b := b.(type) {
-	case *slackapi.HeaderBlock:
-		return b.Text != nil && b.Text.Type == slackapi.PlainTextType &&
-			b.Text.Text != "" && runes(b.Text.Text) <= MaxHeaderText
-	case *slackapi.SectionBlock:
-		if b.Text == nil && len(b.Fields) == 0 {
-			return false
-		}
-		if b.Text != nil && (b.Text.Text == "" || runes(b.Text.Text) > MaxSectionText) {
-			return false
-		}
-		if len(b.Fields) > MaxFields {
-			return false
-		}
-		for _, f := range b.Fields {
-			if f == nil || f.Text == "" || runes(f.Text) > MaxFieldText {
-				return false
-			}
-		}
-		return true
-	case *slackapi.ContextBlock:
-		els := b.ContextElements.Elements
-		if len(els) == 0 || len(els) > MaxContextElements {
-			return false
-		}
-		for _, e := range els {
-			if t, ok := e.(*slackapi.TextBlockObject); ok && (t.Text == "" || runes(t.Text) > MaxContextText) {
-				return false
-			}
-		}
-		return true
-	default:
-		return true // other block types are not checked
-	}
 }

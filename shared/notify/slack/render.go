@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	slackapi "github.com/slack-go/slack"
-
 	"cdnwatch/shared/notify"
 	"cdnwatch/shared/notify/msgtext"
 )
@@ -32,10 +30,10 @@ const (
 
 // Render builds the Slack message for n in English. It is pure, so a Slack bot (or any
 // Block Kit consumer) can reuse it.
-func Render(n notify.Notice) slackapi.WebhookMessage { return RenderLang(n, "") }
+func Render(n notify.Notice) Message { return RenderLang(n, "") }
 
 // RenderLang is Render with the message text in lang (a CDNWATCH_LANG value).
-func RenderLang(n notify.Notice, lang string) slackapi.WebhookMessage {
+func RenderLang(n notify.Notice, lang string) Message {
 	r := renderer{n: n, tx: textsFor(lang)}
 	return r.message()
 }
@@ -45,21 +43,21 @@ type renderer struct {
 	tx *texts
 }
 
-func (r renderer) message() slackapi.WebhookMessage {
+func (r renderer) message() Message {
 	n, tx := r.n, r.tx
-	blocks := []slackapi.Block{
-		slackapi.NewHeaderBlock(plain(truncate(r.title(), MaxHeaderText))),
-		slackapi.NewSectionBlock(nil, r.fields(), nil),
+	blocks := []Block{
+		headerBlock(plain(truncate(r.title(), MaxHeaderText))),
+		fieldsBlock(r.fields()),
 	}
 	if n.Kind == notify.Progress || (n.Kind == notify.WatchTimeout && n.Progress > 0) {
-		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(progressBar(n.Progress)), nil, nil))
+		blocks = append(blocks, sectionBlock(mrkdwn(progressBar(n.Progress))))
 	}
 	if n.Kind == notify.WatchTimeout {
 		note := fmt.Sprintf(tx.TimeoutNote, msgtext.Human(n.Elapsed()), n.Counts.Pending)
-		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(esc(note)), nil, nil))
+		blocks = append(blocks, sectionBlock(mrkdwn(esc(note))))
 	}
 	if n.NoFailedState && n.Kind != notify.SweepDigest {
-		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(esc(tx.NoFailedState))))
+		blocks = append(blocks, contextBlock(mrkdwn(esc(tx.NoFailedState))))
 	}
 
 	lists := r.lists()
@@ -74,10 +72,7 @@ func (r renderer) message() slackapi.WebhookMessage {
 	}
 	blocks = append(blocks, footer)
 
-	return slackapi.WebhookMessage{
-		Text:   r.fallback(),
-		Blocks: &slackapi.Blocks{BlockSet: blocks},
-	}
+	return Message{Text: r.fallback(), Blocks: blocks}
 }
 
 // title is the header: status word, then what the watch is about (not cut: the header
@@ -86,12 +81,12 @@ func (r renderer) title() string {
 	return msgtext.Status(r.n, r.tx) + " — " + msgtext.Subject(r.n, r.tx)
 }
 
-func (r renderer) fields() []*slackapi.TextBlockObject {
+func (r renderer) fields() []*TextObject {
 	n, tx := r.n, r.tx
-	field := func(title, value string) *slackapi.TextBlockObject {
+	field := func(title, value string) *TextObject {
 		return mrkdwn(truncMrkdwn("*"+esc(title)+"*\n"+value, MaxFieldText))
 	}
-	fs := []*slackapi.TextBlockObject{field(tx.Provider, code(n.Provider))}
+	fs := []*TextObject{field(tx.Provider, code(n.Provider))}
 	if n.Kind == notify.SweepDigest {
 		fs = append(fs, field(tx.Window, esc(msgtext.Window(n.WindowFrom, n.WindowTo))))
 		fs = append(fs, field(tx.Tasks, esc(msgtext.DigestCounts(n, tx))))
@@ -106,15 +101,15 @@ func (r renderer) fields() []*slackapi.TextBlockObject {
 
 // footer: the watch and notice ids in code spans, or all plain_text when an id would
 // not show as itself there.
-func (r renderer) footer() slackapi.Block {
+func (r renderer) footer() Block {
 	ids := msgtext.Footer(r.n, r.tx, nil)
 	for _, p := range ids {
 		if !inertCode(p) {
-			return slackapi.NewContextBlock("", plain(truncate(strings.Join(ids, " · "), MaxContextText)))
+			return contextBlock(plain(truncate(strings.Join(ids, " · "), MaxContextText)))
 		}
 	}
 	parts := msgtext.Footer(r.n, r.tx, code)
-	return slackapi.NewContextBlock("", mrkdwn(truncMrkdwn(strings.Join(parts, " · "), MaxContextText)))
+	return contextBlock(mrkdwn(truncMrkdwn(strings.Join(parts, " · "), MaxContextText)))
 }
 
 // fallback is the plain `text` Slack shows in notifications and where blocks cannot be
@@ -127,16 +122,4 @@ func (r renderer) fallback() string {
 func progressBar(pct float64) string {
 	bar, percent := msgtext.Bar(pct)
 	return "`" + bar + "` *" + percent + "*"
-}
-
-// plain is a plain_text object with emoji off, so a ":fire:" in a label stays as typed.
-func plain(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, false, false)
-}
-
-// mrkdwn is a mrkdwn object with verbatim on: without it Slack links bare URLs and
-// channel names and parses some mentions on its own
-// (https://api.slack.com/reference/block-kit/composition-objects#text).
-func mrkdwn(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, true)
 }

@@ -20,9 +20,11 @@ import (
 var moreRE = regexp.MustCompile(`…and (\d+) more`)
 
 // checkLimits fails t if msg breaks one of Slack's Block Kit limits, and returns how many
-// list items were shown and how many the "…and N more" lines announce.
-func checkLimits(t *testing.T, msg slackapi.WebhookMessage) (shown, more int) {
+// list items were shown and how many the "…and N more" lines announce. It reads msg as
+// slack-go does (viaSlackGo), not through our own types.
+func checkLimits(t *testing.T, ours slack.Message) (shown, more int) {
 	t.Helper()
+	msg := viaSlackGo(t, ours)
 	if msg.Text == "" {
 		t.Error("no plain-text fallback")
 	}
@@ -150,7 +152,7 @@ func TestRenderHeaders(t *testing.T) {
 		if c.mut != nil {
 			c.mut(&n)
 		}
-		msg := slack.Render(n)
+		msg := viaSlackGo(t, slack.Render(n))
 		h, ok := msg.Blocks.BlockSet[0].(*slackapi.HeaderBlock)
 		if !ok || h.Text.Text != c.want {
 			t.Errorf("%s header = %v, want %q", c.kind, msg.Blocks.BlockSet[0], c.want)
@@ -186,8 +188,8 @@ func TestRenderCloudFront(t *testing.T) {
 // one with a reason Slack would format ("*x*", ":fire:", a backtick) goes out as
 // plain_text with emoji off, showing the text as it is.
 func TestRenderFallsBackToPlainText(t *testing.T) {
-	section := func(msg slackapi.WebhookMessage, want string) *slackapi.TextBlockObject {
-		for _, b := range msg.Blocks.BlockSet {
+	section := func(ours slack.Message, want string) *slackapi.TextBlockObject {
+		for _, b := range viaSlackGo(t, ours).Blocks.BlockSet {
 			if s, ok := b.(*slackapi.SectionBlock); ok && s.Text != nil && strings.Contains(s.Text.Text, want) {
 				return s.Text
 			}

@@ -3,8 +3,6 @@ package slack
 import (
 	"fmt"
 
-	slackapi "github.com/slack-go/slack"
-
 	"cdnwatch/shared/notify"
 )
 
@@ -12,7 +10,7 @@ import (
 // header, counts, elapsed time and a progress bar, without lists (failures and the
 // summary go into the thread). Until the watch ends the header says "In progress"; a
 // watch.finished or watch.timeout notice puts the live message in its final state.
-func RenderStatus(n notify.Notice, lang string) slackapi.WebhookMessage {
+func RenderStatus(n notify.Notice, lang string) Message {
 	tx := textsFor(lang)
 	s := n
 	s.Failures, s.FailuresOmitted = nil, 0
@@ -30,18 +28,18 @@ func RenderStatus(n notify.Notice, lang string) slackapi.WebhookMessage {
 		s.Progress = 100
 	}
 	msg := renderer{n: s, tx: tx}.message()
-	if final && msg.Blocks != nil {
+	if final && len(msg.Blocks) > 0 {
 		// The final state keeps the bar at its last value, so a finished watch reads as
 		// complete and a timed-out one shows how far it got.
-		blocks := msg.Blocks.BlockSet
-		bar := slackapi.NewSectionBlock(mrkdwn(progressBar(s.Progress)), nil, nil)
+		blocks := msg.Blocks
+		bar := sectionBlock(mrkdwn(progressBar(s.Progress)))
 		if n.Kind == notify.WatchFinished {
-			blocks = append(blocks[:2:2], append([]slackapi.Block{bar}, blocks[2:]...)...)
+			blocks = append(blocks[:2:2], append([]Block{bar}, blocks[2:]...)...)
 		}
 		last := len(blocks) - 1
-		see := slackapi.NewContextBlock("", mrkdwn(esc(tx.SeeThread)))
+		see := contextBlock(mrkdwn(esc(tx.SeeThread)))
 		blocks = append(blocks[:last:last], see, blocks[last])
-		msg.Blocks.BlockSet = blocks
+		msg.Blocks = blocks
 	}
 	if !final && n.At.Unix() > 0 {
 		msg.Text += " · " + fmt.Sprintf(tx.Updated, n.At.UTC().Format("15:04 UTC"))

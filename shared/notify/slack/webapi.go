@@ -4,22 +4,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	slackapi "github.com/slack-go/slack"
-
 	"cdnwatch/shared/notify/internal/fakehook"
 )
 
 // WebAPI is a local stand-in for the two Slack Web API methods the bot uses,
-// chat.postMessage and chat.update, mounted under /api/ like slack.com/api/. It answers
-// the way Slack does: HTTP 200 with {"ok":false,"error":"…"} for refusals (a wrong
-// token, an unknown channel, a bot outside the channel, an unknown ts, malformed blocks),
-// HTTP 429 with Retry-After when told to rate-limit. It records every message with its
-// edits and prints each post and edit like Receiver does.
+// chat.postMessage and chat.update (https://api.slack.com/methods/chat.postMessage,
+// https://api.slack.com/methods/chat.update), mounted under /api/ like slack.com/api/.
+// It takes both of Slack's POST bodies (https://api.slack.com/web#posting_json):
+// form-encoded, with the token as the token argument or a bearer token, and JSON, whose
+// token must be in the Authorization header. It answers the way Slack does: HTTP 200 with
+// {"ok":false,"error":"…"} for refusals (a missing or wrong token, an unknown channel, a
+// bot outside the channel, an unknown ts, blocks that break Slack's rules: see
+// checkMessage), HTTP 429 with Retry-After when told to rate-limit. It records every
+// message with its edits and prints each post and edit like Receiver does.
 type WebAPI struct {
 	base     fakehook.State // its lock guards the fields below too
 	out      io.Writer
@@ -35,7 +38,7 @@ type APIMessage struct {
 	Channel  string
 	TS       string
 	ThreadTS string // "" for a top-level message
-	Msg      slackapi.WebhookMessage
+	Msg      Message
 	Edits    int // chat.update calls that changed it
 }
 
@@ -127,23 +130,20 @@ func (a *WebAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	req.Body = http.MaxBytesReader(w, req.Body, maxBody)
-	if err := req.ParseForm(); err != nil {
-		apiError(w, "invalid_form_data")
+	args, code := readArgs(req)
+	if code != "" {
+		apiError(w, code)
 		return
-	}
-	token := req.PostForm.Get("token")
-	if bearer, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer "); ok {
-		token = bearer
 	}
 	switch {
-	case token == "":
+	case args.token == "":
 		apiError(w, "not_authed")
 		return
-	case token != a.token:
+	case args.token != a.token:
 		apiError(w, "invalid_auth")
 		return
 	}
-	chID, ok := a.channels[req.PostForm.Get("channel")]
+	chID, ok := a.channels[args.channel]
 	if !ok {
 		apiError(w, "channel_not_found")
 		return
@@ -152,21 +152,13 @@ func (a *WebAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		apiError(w, "not_in_channel")
 		return
 	}
-	msg := slackapi.WebhookMessage{Text: req.PostForm.Get("text")}
-	if raw := req.PostForm.Get("blocks"); raw != "" {
-		var blocks slackapi.Blocks
-		if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
-			apiError(w, "invalid_blocks_format")
-			return
-		}
-		msg.Blocks = &blocks
-	}
-	if code := validate(msg); code != "" {
+	msg, code := checkMessage(args.text, args.blocks)
+	if code != "" {
 		apiError(w, code)
 		return
 	}
 	if method == "chat.update" {
-		ts := req.PostForm.Get("ts")
+		ts := args.ts
 		i := slices.IndexFunc(a.messages, func(m *APIMessage) bool { return m.Channel == chID && m.TS == ts })
 		if i < 0 {
 			apiError(w, "message_not_found")
@@ -179,7 +171,7 @@ func (a *WebAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		apiAnswer(w, http.StatusOK, map[string]any{"ok": true, "channel": chID, "ts": ts, "text": msg.Text})
 		return
 	}
-	threadTS := req.PostForm.Get("thread_ts")
+	threadTS := args.threadTS
 	title := fmt.Sprintf("slack bot · message %d", len(a.messages)+1)
 	if threadTS != "" {
 		parent := slices.IndexFunc(a.messages, func(m *APIMessage) bool { return m.Channel == chID && m.TS == threadTS })
@@ -203,6 +195,55 @@ func (a *WebAPI) DeleteMessage(ts string) {
 	a.base.Lock()
 	defer a.base.Unlock()
 	a.messages = slices.DeleteFunc(a.messages, func(m *APIMessage) bool { return m.TS == ts })
+}
+
+// apiArgs are the arguments of a call, from either kind of body.
+type apiArgs struct {
+	token, channel, ts, threadTS string
+	text                         *string
+	blocks                       json.RawMessage
+}
+
+// readArgs reads a call's arguments, or returns Slack's error code for a body it cannot
+// read. A JSON body's token comes only from the Authorization header, as Slack requires;
+// a form's from its token argument or the header.
+func readArgs(req *http.Request) (apiArgs, string) {
+	var args apiArgs
+	bearer, hasBearer := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		var body struct {
+			Channel  string          `json:"channel"`
+			TS       string          `json:"ts"`
+			ThreadTS string          `json:"thread_ts"`
+			Text     *string         `json:"text"`
+			Blocks   json.RawMessage `json:"blocks"`
+		}
+		if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
+			return args, "invalid_json"
+		}
+		args = apiArgs{channel: body.Channel, ts: body.TS, threadTS: body.ThreadTS, text: body.Text, blocks: body.Blocks}
+	case "application/x-www-form-urlencoded", "":
+		if err := req.ParseForm(); err != nil {
+			return args, "invalid_form_data"
+		}
+		f := req.PostForm
+		args = apiArgs{token: f.Get("token"), channel: f.Get("channel"), ts: f.Get("ts"), threadTS: f.Get("thread_ts")}
+		if f.Has("text") {
+			t := f.Get("text")
+			args.text = &t
+		}
+		if b := f.Get("blocks"); b != "" {
+			args.blocks = json.RawMessage(b)
+		}
+	default:
+		return args, "invalid_post_type"
+	}
+	if hasBearer {
+		args.token = bearer
+	}
+	return args, ""
 }
 
 func apiError(w http.ResponseWriter, code string) {

@@ -1,19 +1,23 @@
-// Package slack delivers cdnwatch notices to Slack through an incoming webhook, renders
-// them as Block Kit messages (Render), and provides a local Slack-compatible Receiver for
-// tests and `cdnwatch demo`.
+// Package slack delivers cdnwatch notices to Slack, through an incoming webhook (Webhook)
+// or a bot's Web API calls (Bot), renders them as Block Kit messages (Render, in this
+// package's own Block Kit types), and provides local stand-ins for Slack's webhook
+// endpoint (Receiver) and Web API (WebAPI) for tests, `cdnwatch sim` and `cdnwatch demo`.
 package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
-	slackapi "github.com/slack-go/slack"
-
 	"cdnwatch/shared/notify"
+	"cdnwatch/shared/notify/internal/hookhttp"
 )
 
 // Name is the channel name used in a watch's "notify" list.
@@ -39,7 +43,9 @@ var _ notify.Channel = (*Webhook)(nil)
 // Option configures a Webhook.
 type Option func(*Webhook)
 
-// WithHTTPClient sets the HTTP client (timeouts, proxies, test transports).
+// WithHTTPClient sets the HTTP client (timeouts, proxies, test transports). Redirects are
+// never followed (see hookhttp.NoRedirects): a webhook URL is a secret, and Go's client
+// would send it on as the Referer.
 func WithHTTPClient(c *http.Client) Option { return func(w *Webhook) { w.client = c } }
 
 // WithLang sets the message language (a CDNWATCH_LANG value).
@@ -86,41 +92,54 @@ func (w *Webhook) Secrets() []string { return w.secrets }
 
 // Send posts n. Incoming webhooks cannot thread, so thread is passed through unchanged.
 //
-// The post goes through slack-go's PostWebhookCustomHTTPContext, but with a transport
-// that records the response: slack-go discards the body of a failed webhook call (where
-// Slack names the error: "no_service", "channel_not_found", "invalid_token"), and fails
-// on a Retry-After given as an HTTP date without saying the status was 429. The recorded
-// response fills in the DeliveryError instead.
+// The post is one JSON POST of the rendered message to the hook's URL; Slack answers 200
+// "ok", or another status with a plain-text error code ("invalid_payload", "no_text",
+// "channel_not_found", "no_service"; https://api.slack.com/messaging/webhooks#handling_errors).
 func (w *Webhook) Send(ctx context.Context, n notify.Notice, thread string) (string, error) {
-	msg := RenderLang(n, w.lang)
-	rec := &recorder{base: w.client.Transport}
-	client := *w.client
-	client.Transport = rec
-	err := slackapi.PostWebhookCustomHTTPContext(ctx, w.url, &client, &msg)
-	if err == nil {
-		return thread, nil
+	body, err := json.Marshal(RenderLang(n, w.lang))
+	if err != nil {
+		return thread, &notify.DeliveryError{Channel: Name, Permanent: true, Err: err}
 	}
-	return thread, w.deliveryError(err, rec.last)
+	a, err := hookhttp.PostJSON(ctx, hookhttp.NoRedirects(w.client), w.url, body, nil, w.secrets...)
+	if err != nil {
+		// No answer: network error, timeout, cancelled context. Worth another try. PostJSON
+		// has cut the URL to its host.
+		return thread, &notify.DeliveryError{Channel: Name, Err: fmt.Errorf("post webhook: %w", err)}
+	}
+	return thread, webhookError(a)
 }
 
-// deliveryError classifies a failed post; its Err never holds the URL.
-func (w *Webhook) deliveryError(err error, resp *response) error {
-	de := &notify.DeliveryError{Channel: Name, Err: notify.Redact(err, w.secrets...)}
-	if resp == nil || resp.status == http.StatusOK {
-		// No answer: network error, timeout, cancelled context. Worth another try.
-		return de
+// webhookError classifies the hook's answer: nil for 200, else the status, Slack's error
+// code and Retry-After. The status and code say it all, so Err is nil; a code that no
+// retry will fix, or a status that says the hook is gone, is permanent.
+func webhookError(a *hookhttp.Answer) error {
+	switch {
+	case a.Status == http.StatusOK:
+		return nil
+	case a.Status >= 300 && a.Status < 400:
+		return hookhttp.StatusError(Name, a) // not followed, and permanent
 	}
-	de.Status = resp.status
-	de.Code = resp.code
-	de.RetryAfter = resp.retryAfter
-	de.Permanent = notify.PermanentStatus(resp.status) || permanentCodes[resp.code]
-	// The status and code say it all; slack-go's wording would only repeat them.
-	de.Err = nil
-	var rl *slackapi.RateLimitedError
-	if de.RetryAfter == 0 && errors.As(err, &rl) {
-		de.RetryAfter = rl.RetryAfter
+	code := slackCode(a.Body)
+	return &notify.DeliveryError{
+		Channel:    Name,
+		Status:     a.Status,
+		Code:       code,
+		RetryAfter: a.RetryAfter,
+		Permanent:  notify.PermanentStatus(a.Status) || permanentCodes[code],
 	}
-	return de
+}
+
+// codePattern matches Slack's plain-text error codes ("no_service"). Anything else in a
+// body is not kept: it could echo the request, and a proxy in front of Slack may answer
+// with a whole HTML page.
+var codePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`) })
+
+func slackCode(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if codePattern().MatchString(s) {
+		return s
+	}
+	return ""
 }
 
 // permanentCodes are Slack's webhook error codes that no retry will fix: the hook, the

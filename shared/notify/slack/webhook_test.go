@@ -21,12 +21,17 @@ const (
 	hookPath  = "/services/T0CDNWATCH/B0WATCHER/" + hookToken
 )
 
-// receiver adapts slack.Receiver to notifytest.Receiver.
-type receiver struct{ *slack.Receiver }
+// receiver adapts slack.Receiver to notifytest.Receiver. Every message the suite reads
+// is also read by slack-go (viaSlackGo), so the whole suite checks our Block Kit too.
+type receiver struct {
+	*slack.Receiver
+	t *testing.T
+}
 
 func (r receiver) Received() []notifytest.Message {
 	var out []notifytest.Message
 	for _, m := range r.Messages() {
+		viaSlackGo(r.t, m)
 		out = append(out, notifytest.Message{Text: slack.PlainText(m)})
 	}
 	return out
@@ -42,7 +47,7 @@ func TestConformance(t *testing.T) {
 		Name: slack.Name,
 		New:  func(t *testing.T, base string) notify.Channel { return newChannel(t, base) },
 		Receiver: func(t *testing.T) notifytest.Receiver {
-			return receiver{slack.NewReceiver(io.Discard).RequirePath(hookPath)}
+			return receiver{slack.NewReceiver(io.Discard).RequirePath(hookPath), t}
 		},
 		Secrets: []string{hookToken, hookPath},
 	})
@@ -112,7 +117,7 @@ func TestErrorClassification(t *testing.T) {
 	}
 }
 
-// slack-go fails on a Retry-After given as an HTTP date; the recorder still reads it.
+// A Retry-After may be an HTTP date (RFC 9110 §10.2.3); some clients fail on it.
 func TestRetryAfterHTTPDate(t *testing.T) {
 	err := notifytest.SendFailed(t, notifytest.RetryAfterDate(90*time.Second), func(base string) notify.Channel { return newChannel(t, base) })
 	var de *notify.DeliveryError
@@ -159,5 +164,26 @@ func TestFromEnv(t *testing.T) {
 	env[slack.EnvWebhookURL] = "not a url " + hookToken
 	if _, _, err := slack.FromEnv(getenv); err == nil || strings.Contains(err.Error(), hookToken) {
 		t.Errorf("bad URL: err=%v", err)
+	}
+}
+
+// A redirect is not followed, by the webhook or the bot: the hook's URL (its secret)
+// would go on as the Referer, the bot's token with the Authorization header to the same
+// host. It is permanent: the configured URL is wrong.
+func TestRedirectNotFollowed(t *testing.T) {
+	hits := 0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer target.Close()
+	redirect := httptest.NewServer(http.RedirectHandler(target.URL+"/elsewhere", http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	for name, ch := range map[string]notify.Channel{"webhook": newChannel(t, redirect.URL), "bot": newBot(t, redirect.URL)} {
+		_, err := ch.Send(t.Context(), notifytest.Notice(notify.TaskFailed), "")
+		var de *notify.DeliveryError
+		if !errors.As(err, &de) || !de.Permanent || de.Status != http.StatusTemporaryRedirect {
+			t.Errorf("%s: err = %v, want a permanent 307", name, err)
+		}
+	}
+	if hits != 0 {
+		t.Errorf("the redirect target was called %d times", hits)
 	}
 }
