@@ -133,7 +133,7 @@ func TestEnvironmentOnlyConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ep := aws.ToString(c.client.Options().BaseEndpoint); ep != "" {
-		t.Errorf("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, yet the endpoint is %q", ep)
+	if ep := c.client.endpoint; ep != defaultEndpoint {
+		t.Errorf("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, yet the endpoint is %q, not CloudFront's %q", ep, defaultEndpoint)
 	}
 }
