@@ -354,8 +354,8 @@ func headerRequestID(resp *http.Response) string {
 // retryer reads to decide; it is not a smithy.APIError, so, as for the SDK's unmodeled
 // errors, a 429 is retried as throttling whatever its code.
 type apiError struct {
-	op                            string
-	Status                        int
+	op                             string
+	Status                         int
 	Type, Code, Message, RequestID string
 }
 
