@@ -126,9 +126,10 @@ type InvalidationSummary struct {
 //	<Message>…</Message></Error><RequestId>…</RequestId></ErrorResponse>
 //
 // https://smithy.io/2.0/aws/protocols/aws-restxml-protocol.html#error-response-serialization
+// As the SDK's, it does not check the root's name: a body with another root, or text, has
+// no code.
 type ErrorResponse struct {
-	XMLName xml.Name `xml:"ErrorResponse"`
-	Error   struct {
+	Error struct {
 		Type    string `xml:"Type"`
 		Code    string `xml:"Code"`
 		Message string `xml:"Message"`
