@@ -138,7 +138,7 @@ func baseConfig(ctx context.Context, explicit bool) (b base, chain bool, err err
 		if err != nil {
 			return b, true, fmt.Errorf("%s: load AWS configuration: %w", Name, err)
 		}
-		b.creds, b.endpoint, b.maxAttempts = cfg.Credentials, aws.ToString(cfg.BaseEndpoint), cfg.RetryMaxAttempts
+		b.creds, b.endpoint, b.maxAttempts = cfg.Credentials, chainEndpoint(ctx, cfg), cfg.RetryMaxAttempts
 		// The loader's HTTP client (the SDK's buildable client) carries a custom CA bundle.
 		if bc, ok := cfg.HTTPClient.(interface{ GetTransport() *http.Transport }); ok {
 			b.transport = bc.GetTransport()
@@ -164,6 +164,50 @@ func baseConfig(ctx context.Context, explicit bool) (b base, chain bool, err err
 		b.transport.TLSClientConfig.RootCAs = roots
 	}
 	return b, false, nil
+}
+
+// chainEndpoint is the endpoint the SDK's CloudFront client takes from a loaded
+// configuration (its resolveBaseEndpoint, service/cloudfront/endpoints.go):
+// AWS_ENDPOINT_URL_CLOUDFRONT, else AWS_ENDPOINT_URL, else the shared config's services
+// section for CloudFront, else its endpoint_url; none when configured endpoints are
+// ignored. The service-specific ones are not in aws.Config.BaseEndpoint: the config
+// sources hold them.
+func chainEndpoint(ctx context.Context, cfg aws.Config) string {
+	ep := aws.ToString(cfg.BaseEndpoint)
+	_, global := os.LookupEnv("AWS_ENDPOINT_URL")
+	_, service := os.LookupEnv("AWS_ENDPOINT_URL_CLOUDFRONT")
+	if global && !service {
+		return ep
+	}
+	type ignorer interface {
+		GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error)
+	}
+	for _, src := range cfg.ConfigSources {
+		if p, ok := src.(ignorer); ok {
+			ignore, found, err := p.GetIgnoreConfiguredEndpoints(ctx)
+			if found && ignore {
+				return ep
+			}
+			if err != nil || found {
+				break
+			}
+		}
+	}
+	type serviceEndpoint interface {
+		GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
+	}
+	for _, src := range cfg.ConfigSources {
+		if p, ok := src.(serviceEndpoint); ok {
+			v, found, err := p.GetServiceBaseEndpoint(ctx, "CloudFront")
+			if err != nil {
+				break
+			}
+			if found {
+				return v
+			}
+		}
+	}
+	return ep
 }
 
 // endpointURL turns an override into a URL: "http://127.0.0.1:5000" as is, a bare host
