@@ -99,6 +99,14 @@ func newClient(ctx context.Context, cfg provider.Config, o Options) (*client, []
 			return nil, nil, false, err
 		}
 	}
+	if base.fips || base.dualStack {
+		if endpoint != "" {
+			// As the SDK's endpoint rules refuse it.
+			return nil, nil, false, fmt.Errorf("%s: a FIPS or dual-stack endpoint (use_fips_endpoint, use_dualstack_endpoint) "+
+				"cannot be combined with a custom endpoint (%s)", Name, endpoint)
+		}
+		endpoint = variantEndpoint(base.fips, base.dualStack)
+	}
 	if endpoint == "" {
 		endpoint = defaultEndpoint
 	}
@@ -125,6 +133,9 @@ type base struct {
 	endpoint    string          // AWS_ENDPOINT_URL_CLOUDFRONT / AWS_ENDPOINT_URL (or the shared config's)
 	transport   *http.Transport // carrying AWS_CA_BUNDLE's roots, if any
 	maxAttempts int             // the chain's retry setting, 0 when none
+	// The chain's AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT (or the profile's
+	// use_fips_endpoint / use_dualstack_endpoint).
+	fips, dualStack bool
 }
 
 // baseConfig is the SDK's whole default chain when the binary links it, else the
@@ -139,6 +150,7 @@ func baseConfig(ctx context.Context, explicit bool) (b base, chain bool, err err
 			return b, true, fmt.Errorf("%s: load AWS configuration: %w", Name, err)
 		}
 		b.creds, b.endpoint, b.maxAttempts = cfg.Credentials, chainEndpoint(ctx, cfg), cfg.RetryMaxAttempts
+		b.fips, b.dualStack = chainVariants(ctx, cfg)
 		// The loader's HTTP client (the SDK's buildable client) carries a custom CA bundle.
 		if bc, ok := cfg.HTTPClient.(interface{ GetTransport() *http.Transport }); ok {
 			b.transport = bc.GetTransport()
@@ -208,6 +220,49 @@ func chainEndpoint(ctx context.Context, cfg aws.Config) string {
 		}
 	}
 	return ep
+}
+
+// chainVariants reads the FIPS and dual-stack settings from the loaded configuration's
+// sources, the first that has one deciding, as the SDK's client does
+// (resolveUseFIPSEndpoint, resolveUseDualStackEndpoint).
+func chainVariants(ctx context.Context, cfg aws.Config) (fips, dualStack bool) {
+	type fipsSource interface {
+		GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointState, bool, error)
+	}
+	type dualStackSource interface {
+		GetUseDualStackEndpoint(context.Context) (aws.DualStackEndpointState, bool, error)
+	}
+	for _, src := range cfg.ConfigSources {
+		if p, ok := src.(fipsSource); ok {
+			if v, found, err := p.GetUseFIPSEndpoint(ctx); err != nil || found {
+				fips = v == aws.FIPSEndpointStateEnabled
+				break
+			}
+		}
+	}
+	for _, src := range cfg.ConfigSources {
+		if p, ok := src.(dualStackSource); ok {
+			if v, found, err := p.GetUseDualStackEndpoint(ctx); err != nil || found {
+				dualStack = v == aws.DualStackEndpointStateEnabled
+				break
+			}
+		}
+	}
+	return fips, dualStack
+}
+
+// variantEndpoint is CloudFront's FIPS or dual-stack endpoint in the aws partition, as
+// the SDK's endpoint rules (service/cloudfront v1.73.0) resolve them for us-east-1.
+func variantEndpoint(fips, dualStack bool) string {
+	switch {
+	case fips && dualStack:
+		return "https://cloudfront-fips.global.api.aws"
+	case dualStack:
+		return "https://cloudfront.global.api.aws"
+	case fips:
+		return "https://cloudfront-fips.amazonaws.com"
+	}
+	return defaultEndpoint
 }
 
 // endpointURL turns an override into a URL: "http://127.0.0.1:5000" as is, a bare host

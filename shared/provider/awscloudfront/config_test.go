@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"cdnwatch/shared/cdnsim"
 	"cdnwatch/shared/config/awsenv"
@@ -271,3 +272,44 @@ func loopbackOnly() *http.Client {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// With the command's chain, AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT pick
+// CloudFront's endpoints as the SDK's rules do (checked against the SDK's own resolver),
+// and refuse a custom endpoint beside them; the functions read neither.
+func TestChainEndpointVariants(t *testing.T) {
+	cleanAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", keyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	scope := map[string]string{ScopeDistributionID: cdnsim.CloudFrontDistributionID}
+	endpoint := func() (string, error) {
+		d, err := open(context.Background(), provider.Config{Scope: scope}, Options{})
+		if err != nil {
+			return "", err
+		}
+		return d.client.endpoint, nil
+	}
+	resolver := cloudfront.NewDefaultEndpointResolverV2()
+	for _, tc := range []struct{ fips, dual bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		t.Setenv("AWS_USE_FIPS_ENDPOINT", fmt.Sprint(tc.fips))
+		t.Setenv("AWS_USE_DUALSTACK_ENDPOINT", fmt.Sprint(tc.dual))
+		if ep, err := endpoint(); err != nil || ep != defaultEndpoint {
+			t.Errorf("without the chain, fips %v dual-stack %v: %q %v, want %q", tc.fips, tc.dual, ep, err, defaultEndpoint)
+		}
+		want, err := resolver.ResolveEndpoint(context.Background(), cloudfront.EndpointParameters{Region: aws.String(Region),
+			UseFIPS: aws.Bool(tc.fips), UseDualStack: aws.Bool(tc.dual)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		useChain(t)
+		if ep, err := endpoint(); err != nil || ep != want.URI.String() {
+			t.Errorf("fips %v dual-stack %v: %q %v, the SDK resolves %q", tc.fips, tc.dual, ep, err, want.URI.String())
+		}
+		t.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", "http://127.0.0.1:1")
+		if _, err := endpoint(); (tc.fips || tc.dual) != (err != nil) {
+			t.Errorf("fips %v dual-stack %v with a custom endpoint: %v", tc.fips, tc.dual, err)
+		}
+		t.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", "")
+		os.Unsetenv("AWS_ENDPOINT_URL_CLOUDFRONT")
+		awsenv.UseChain(nil)
+	}
+}
