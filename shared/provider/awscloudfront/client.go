@@ -258,6 +258,9 @@ func (c *client) call(ctx context.Context, op, method, path string, query url.Va
 
 // attempt signs and sends one request and decodes its answer into out.
 func (c *client) attempt(ctx context.Context, op, method, path string, query url.Values, body []byte, hash string, out any) error {
+	if c.creds == nil {
+		return &credentialsError{err: errors.New("no credentials provider configured")}
+	}
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {
 		return &credentialsError{err: err}
