@@ -2,9 +2,9 @@ package awscloudfront
 
 // Our own client for the three CloudFront operations the driver makes, in CloudFront's
 // REST-XML protocol (API 2020-05-31), signed with the SDK's Signature Version 4 signer and
-// retried by the SDK's standard retryer. The SDK's service client links the serializers,
-// deserializers, endpoint rules and smithy runtime of all of CloudFront's operations,
-// about 0.7 MB of binary, for these three.
+// retried with the SDK's standard retry policy (retry.go). The SDK's service client links
+// the serializers, deserializers, endpoint rules and smithy runtime of all of CloudFront's
+// operations, about 0.7 MB of binary, for these three.
 //
 //	GetInvalidation     GET  /2020-05-31/distribution/{DistributionId}/invalidation/{Id}
 //	ListInvalidations   GET  /2020-05-31/distribution/{DistributionId}/invalidation?Marker=&MaxItems=
@@ -34,7 +34,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	smithytime "github.com/aws/smithy-go/time"
 )
@@ -156,7 +155,7 @@ type client struct {
 	endpoint string // scheme://host[/prefix], no trailing slash
 	creds    aws.CredentialsProvider
 	hc       *http.Client
-	retryer  *retry.Standard
+	retryer  *retryer
 	signer   *v4.Signer
 	log      logger
 }
@@ -203,55 +202,42 @@ func distPath(dist string) string {
 	return "/" + apiVersion + "/distribution/" + url.PathEscape(dist)
 }
 
-// call makes op with the standard retryer's policy, as the SDK's retry middleware applies
-// it (aws/retry/middleware.go): an attempt that fails retryably (connection errors, 5xx,
-// throttling codes, 429, RequestTimeout) is tried again after the retryer's exponential
-// backoff with full jitter (1 s base for throttling, 50 ms else, capped at MaxBackoff)
-// while attempts remain and the client's retry-token bucket allows it; the last failure
-// comes back in a retry.MaxAttemptsError. Not carried over from the middleware: clock-skew
-// correction and the x-amz-retry-after hint, which CloudFront does not send.
+// call makes op with the standard retry policy (retry.go), as the SDK's retry
+// middleware applies it (aws/retry/middleware.go): an attempt that fails retryably is
+// tried again after the backoff while attempts remain and the retry quota pays for it;
+// the last failure comes back in an attemptsError. Not carried over from the middleware:
+// clock-skew correction and the x-amz-retry-after hint, which CloudFront does not send.
 func (c *client) call(ctx context.Context, op, method, path string, query url.Values, body []byte, out any) error {
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
-	releaseRetry := func(error) error { return nil }
+	var refund func() // the last retry's cost, given back if it succeeds
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		releaseAttempt := func(error) error { return nil }
-		if attempt == 1 {
-			// The first attempt's token refills the bucket a little when it succeeds.
-			if r, err := c.retryer.GetAttemptToken(ctx); err == nil {
-				releaseAttempt = r
-			}
-		}
 		err := c.attempt(ctx, op, method, path, query, body, hash, out)
-		_ = releaseRetry(err)
-		_ = releaseAttempt(err)
 		if err == nil {
+			if refund != nil {
+				refund()
+			} else {
+				c.retryer.firstSucceeded()
+			}
 			return nil
 		}
-		if ctx.Err() != nil || !c.retryer.IsErrorRetryable(err) {
+		if ctx.Err() != nil || !retryable(err) {
 			return err
 		}
-		if attempt >= c.retryer.MaxAttempts() {
-			return &retry.MaxAttemptsError{Attempt: attempt, Err: err}
+		if attempt >= c.retryer.maxAttempts {
+			return &attemptsError{attempts: attempt, err: err}
 		}
-		var tokenErr error
-		if releaseRetry, tokenErr = c.retryer.GetRetryToken(ctx, err); tokenErr != nil {
-			return errors.Join(err, tokenErr)
+		var quotaErr error
+		if refund, quotaErr = c.retryer.retryToken(err); quotaErr != nil {
+			return errors.Join(err, quotaErr)
 		}
-		delay, derr := c.retryer.RetryDelay(attempt, err)
-		if derr != nil {
-			return errors.Join(err, derr)
-		}
+		delay := c.retryer.delay(attempt, err)
 		c.log.DebugContext(ctx, "retrying", "provider", Name, "operation", op, "attempt", attempt+1, "delay", delay, "error", err)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, delay); err != nil {
+			return err
 		}
 	}
 }
@@ -354,9 +340,9 @@ func headerRequestID(resp *http.Response) string {
 	return resp.Header.Get("X-Amz-Request-Id")
 }
 
-// apiError is CloudFront's refusal. ErrorCode and HTTPStatusCode are what the standard
-// retryer reads to decide; it is not a smithy.APIError, so, as for the SDK's unmodeled
-// errors, a 429 is retried as throttling whatever its code.
+// apiError is CloudFront's refusal. ErrorCode and HTTPStatusCode are what the retry
+// policy reads to decide; as for the SDK's unmodeled errors, a 429 is retried as
+// throttling whatever its code.
 type apiError struct {
 	op                             string
 	Status                         int

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -31,16 +30,16 @@ var discard = slog.New(slog.DiscardHandler)
 
 // Options tune the plumbing; the zero value is the production setting.
 type Options struct {
-	// MaxAttempts is the standard retryer's attempts, the first included. Default 4.
+	// MaxAttempts is the retry policy's attempts, the first included. Default 4.
 	MaxAttempts int
-	// MaxBackoff caps one wait of the retryer's exponential backoff with full jitter.
+	// MaxBackoff caps one wait of the policy's exponential backoff with full jitter.
 	// Default 2 s, so an exhausted retry costs at most ~6 s of waiting.
 	MaxBackoff time.Duration
 }
 
-// newClient builds our CloudFront client (client.go): the SDK's standard retryer
-// (exponential backoff with jitter; retries throttling codes, 5xx, and connection errors;
-// bounded by its retry-token bucket), our own HTTP timeouts, and credentials from cfg or
+// newClient builds our CloudFront client (client.go): the SDK's standard retry policy
+// (retry.go: exponential backoff with jitter; retries throttling codes, 5xx, and
+// connection errors; bounded by its retry-token bucket), our own HTTP timeouts, and credentials from cfg or
 // the default chain. It returns the secrets in use, so messages can be scrubbed of them,
 // and whether the SDK's whole chain was used.
 //
@@ -118,12 +117,9 @@ func newClient(ctx context.Context, cfg provider.Config, o Options) (*client, []
 		endpoint: endpoint,
 		creds:    base.creds,
 		hc:       hc,
-		retryer: retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = o.MaxAttempts
-			so.MaxBackoff = o.MaxBackoff
-		}),
-		signer: v4.NewSigner(),
-		log:    log,
+		retryer:  newRetryer(o.MaxAttempts, o.MaxBackoff),
+		signer:   v4.NewSigner(),
+		log:      log,
 	}, secrets, chain, nil
 }
 

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
 	"cdnwatch/shared/provider"
 )
 
@@ -27,7 +25,7 @@ func unknownInvalidation(err error) bool {
 	return errors.As(err, &ae) && strings.EqualFold(ae.Code, "NoSuchInvalidation")
 }
 
-// mapError turns our client's error (after the retryer is done) into *provider.Error,
+// mapError turns our client's error (after the retries are done) into *provider.Error,
 // keeping CloudFront's code and message, never a secret. Context errors stay unmapped.
 func (d *driver) mapError(ids []string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -72,9 +70,9 @@ func (d *driver) mapError(ids []string, err error) error {
 	if pe.Kind == provider.KindInvalidID {
 		pe.IDs = append([]string(nil), ids...)
 	}
-	var mae *retry.MaxAttemptsError
-	if errors.As(err, &mae) {
-		pe.Message += fmt.Sprintf(" (after %d attempts)", mae.Attempt)
+	var exhausted *attemptsError
+	if errors.As(err, &exhausted) {
+		pe.Message += fmt.Sprintf(" (after %d attempts)", exhausted.attempts)
 	}
 	return pe
 }
@@ -93,7 +91,7 @@ func classify(code string, status int) provider.Kind {
 		"NoSuchDistribution":
 		return provider.KindInvalidID
 	}
-	if _, ok := retry.DefaultThrottleErrorCodes[code]; ok || status == http.StatusTooManyRequests {
+	if throttleCodes[code] || status == http.StatusTooManyRequests {
 		return provider.KindThrottled
 	}
 	switch {

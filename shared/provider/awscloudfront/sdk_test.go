@@ -293,8 +293,8 @@ func TestSameAsSDK(t *testing.T) {
 				if !errors.As(b, &ae) || ae.RequestID == "" || ae.Message == "" || ae.Type != "Sender" {
 					t.Errorf("ours: %#v, want the request id, message and type of the ErrorResponse", ae)
 				}
-				var mae *retry.MaxAttemptsError
-				if errors.As(b, &mae) {
+				var exhausted *attemptsError
+				if errors.As(b, &exhausted) {
 					t.Errorf("ours: a refusal was retried: %v", b)
 				}
 			})
@@ -311,27 +311,32 @@ func TestSameRetriesAsSDK(t *testing.T) {
 	}
 	const attempts = 3
 	for _, tc := range []struct {
-		name   string
-		status int
-		body   string // "close" hangs up without an answer
-		tries  int
-		want   refusal
+		name     string
+		status   int
+		body     string // "close" hangs up without an answer
+		tries    int
+		want     refusal
+		attempts int // 0: attempts
 	}{
-		{"Throttling", 400, xmlErr("Throttling"), attempts, refusal{"Throttling", 400}},
-		{"ThrottlingException", 400, xmlErr("ThrottlingException"), attempts, refusal{"ThrottlingException", 400}},
-		{"RequestTimeout", 400, xmlErr("RequestTimeout"), attempts, refusal{"RequestTimeout", 400}},
-		{"ServiceUnavailable", 503, xmlErr("ServiceUnavailable"), attempts, refusal{"ServiceUnavailable", 503}},
-		{"GatewayHTML", 502, "<html><body>Bad Gateway</body>", attempts, refusal{"", 502}},
-		{"EmptyBody500", 500, "", attempts, refusal{"UnknownError", 500}},
-		{"TooManyRequestsText", 429, "slow down", attempts, refusal{"UnknownError", 429}},
-		{"UnwrappedError", 400, "<Error><Code>InvalidArgument</Code></Error>", 1, refusal{"UnknownError", 400}},
-		{"TooManyRequestsOtherCode", 429, xmlErr("SomethingElse"), attempts, refusal{"SomethingElse", 429}},
-		{"NotImplemented501", 501, xmlErr("NotImplemented"), 1, refusal{"NotImplemented", 501}},
-		{"AccessDenied", 403, xmlErr("AccessDenied"), 1, refusal{"AccessDenied", 403}},
-		{"NoSuchInvalidation", 404, xmlErr("NoSuchInvalidation"), 1, refusal{"NoSuchInvalidation", 404}},
-		{"LowerCaseModeledCode", 404, xmlErr("nosuchdistribution"), 1, refusal{"NoSuchDistribution", 404}},
-		{"UnknownCode", 400, xmlErr("InvalidIfMatchVersion"), 1, refusal{"InvalidIfMatchVersion", 400}},
-		{"HangUp", 0, "close", attempts, refusal{}},
+		{"Throttling", 400, xmlErr("Throttling"), attempts, refusal{"Throttling", 400}, 0},
+		{"ThrottlingException", 400, xmlErr("ThrottlingException"), attempts, refusal{"ThrottlingException", 400}, 0},
+		{"RequestTimeout", 400, xmlErr("RequestTimeout"), attempts, refusal{"RequestTimeout", 400}, 0},
+		{"ServiceUnavailable", 503, xmlErr("ServiceUnavailable"), attempts, refusal{"ServiceUnavailable", 503}, 0},
+		{"GatewayHTML", 502, "<html><body>Bad Gateway</body>", attempts, refusal{"", 502}, 0},
+		{"EmptyBody500", 500, "", attempts, refusal{"UnknownError", 500}, 0},
+		{"TooManyRequestsText", 429, "slow down", attempts, refusal{"UnknownError", 429}, 0},
+		{"UnwrappedError", 400, "<Error><Code>InvalidArgument</Code></Error>", 1, refusal{"UnknownError", 400}, 0},
+		{"TooManyRequestsOtherCode", 429, xmlErr("SomethingElse"), attempts, refusal{"SomethingElse", 429}, 0},
+		{"NotImplemented501", 501, xmlErr("NotImplemented"), 1, refusal{"NotImplemented", 501}, 0},
+		{"AccessDenied", 403, xmlErr("AccessDenied"), 1, refusal{"AccessDenied", 403}, 0},
+		{"NoSuchInvalidation", 404, xmlErr("NoSuchInvalidation"), 1, refusal{"NoSuchInvalidation", 404}, 0},
+		{"LowerCaseModeledCode", 404, xmlErr("nosuchdistribution"), 1, refusal{"NoSuchDistribution", 404}, 0},
+		{"UnknownCode", 400, xmlErr("InvalidIfMatchVersion"), 1, refusal{"InvalidIfMatchVersion", 400}, 0},
+		{"HangUp", 0, "close", attempts, refusal{}, 0},
+		// The retry quota ends a long run of retries: 500 tokens pay 35 retries at 14, and
+		// 100 after throttling at 5.
+		{"QuotaUnavailable", 503, xmlErr("ServiceUnavailable"), 36, refusal{"ServiceUnavailable", 503}, 200},
+		{"QuotaThrottled", 400, xmlErr("Throttling"), 101, refusal{"Throttling", 400}, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls atomic.Int64
@@ -349,7 +354,11 @@ func TestSameRetriesAsSDK(t *testing.T) {
 				_, _ = io.WriteString(w, tc.body)
 			}))
 			defer srv.Close()
-			sdk, ours := bothClients(t, srv.URL, secret, attempts)
+			n := attempts
+			if tc.attempts != 0 {
+				n = tc.attempts
+			}
+			sdk, ours := bothClients(t, srv.URL, secret, n)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			_, a := sdk.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String("E1"), Id: aws.String("I1")})
@@ -365,9 +374,9 @@ func TestSameRetriesAsSDK(t *testing.T) {
 			if ourCalls != sdkCalls || refusalOf(b) != refusalOf(a) {
 				t.Errorf("ours: %d calls, %+v (%v); the SDK: %d, %+v", ourCalls, refusalOf(b), b, sdkCalls, refusalOf(a))
 			}
-			var mae *retry.MaxAttemptsError
-			if (tc.tries > 1) != errors.As(b, &mae) {
-				t.Errorf("ours: %v; a MaxAttemptsError exactly when retries ran out", b)
+			var exhausted *attemptsError
+			if (tc.tries == n) != errors.As(b, &exhausted) {
+				t.Errorf("ours: %v; an attemptsError exactly when retries ran out", b)
 			}
 		})
 	}
@@ -406,5 +415,61 @@ func TestEncodeBatch(t *testing.T) {
 	}
 	if !strings.Contains(string(ours), `<InvalidationBatch xmlns="`+xmlns+`">`) {
 		t.Errorf("no 2020-05-31 namespace: %s", ours)
+	}
+}
+
+// The retry policy's tables are the SDK's standard retryer's.
+func TestRetryTables(t *testing.T) {
+	same := func(name string, ours map[string]bool, sdk map[string]struct{}) {
+		if len(ours) != len(sdk) {
+			t.Errorf("%s: %d codes, the SDK %d", name, len(ours), len(sdk))
+		}
+		for c := range sdk {
+			if !ours[c] {
+				t.Errorf("%s: %s missing", name, c)
+			}
+		}
+	}
+	same("throttling codes", throttleCodes, retry.DefaultThrottleErrorCodes)
+	same("retryable codes", retryableCodes, retry.DefaultRetryableErrorCodes)
+	if len(retryableStatus) != len(retry.DefaultRetryableHTTPStatusCodes) {
+		t.Errorf("retryable statuses %v, the SDK %v", retryableStatus, retry.DefaultRetryableHTTPStatusCodes)
+	}
+	for s := range retry.DefaultRetryableHTTPStatusCodes {
+		if !retryableStatus[s] {
+			t.Errorf("status %d is retried by the SDK", s)
+		}
+	}
+	if retryTokens != retry.DefaultRetryRateTokens || throttleRetryCost != retry.DefaultThrottlingRetryCost ||
+		noRetryIncrement != retry.DefaultNoRetryIncrement {
+		t.Errorf("quota %d/%d/%d, the SDK %d/%d/%d", retryTokens, throttleRetryCost, noRetryIncrement,
+			retry.DefaultRetryRateTokens, retry.DefaultThrottlingRetryCost, retry.DefaultNoRetryIncrement)
+	}
+}
+
+// The backoff stays within the SDK's bounds: a uniform share of min(x·2^(i-1), max), x =
+// 1 s after throttling, 50 ms else; and it is jittered, not fixed.
+func TestRetryDelay(t *testing.T) {
+	r := newRetryer(10, 2*time.Second)
+	throttle := &apiError{Status: 400, Code: "Throttling"}
+	other := &apiError{Status: 503, Code: "ServiceUnavailable"}
+	for attempt := 1; attempt <= 6; attempt++ {
+		for _, tc := range []struct {
+			err  error
+			base time.Duration
+		}{{throttle, time.Second}, {other, 50 * time.Millisecond}} {
+			limit := min(tc.base<<(attempt-1), 2*time.Second)
+			seen := map[time.Duration]bool{}
+			for range 50 {
+				d := r.delay(attempt, tc.err)
+				if d < 0 || d >= limit {
+					t.Fatalf("attempt %d after %v: delay %v outside [0, %v)", attempt, tc.err, d, limit)
+				}
+				seen[d] = true
+			}
+			if len(seen) < 10 {
+				t.Errorf("attempt %d: %d distinct delays in 50: no jitter", attempt, len(seen))
+			}
+		}
 	}
 }
