@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -120,8 +122,8 @@ func refusalOf(err error) refusal {
 }
 
 func TestSameAsSDK(t *testing.T) {
-	sim, url := fastSim(t)
-	sdk, ours := bothClients(t, url, secret, 4)
+	sim, endpoint := fastSim(t)
+	sdk, ours := bothClients(t, endpoint, secret, 4)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dist := cdnsim.CloudFrontDistributionID
@@ -235,8 +237,8 @@ func TestSameAsSDK(t *testing.T) {
 	})
 
 	t.Run("Refusals", func(t *testing.T) {
-		_, wrongKey := bothClients(t, url, "not-the-secret", 1)
-		sdkWrong, _ := bothClients(t, url, "not-the-secret", 1)
+		_, wrongKey := bothClients(t, endpoint, "not-the-secret", 1)
+		sdkWrong, _ := bothClients(t, endpoint, "not-the-secret", 1)
 		create := func(ref string, paths ...string) (error, error) {
 			_, a := sdk.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{DistributionId: aws.String(dist),
 				InvalidationBatch: &types.InvalidationBatch{CallerReference: aws.String(ref),
@@ -473,3 +475,53 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
+
+// retryable and throttled decide as the SDK's standard retryer over the errors our
+// client returns: failed sends of every kind, refusals, unreadable answers, credentials.
+func TestRetryableAsSDK(t *testing.T) {
+	std := retry.NewStandard()
+	send := func(err error) error { return &sendError{op: "GetInvalidation", err: err} }
+	urlErr := func(err error) error {
+		return &url.Error{Op: "Get", URL: "https://cloudfront.amazonaws.com/", Err: err}
+	}
+	for name, err := range map[string]error{
+		"NXDOMAIN":            send(urlErr(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}})),
+		"DNSTemporary":        send(urlErr(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "server misbehaving", IsTemporary: true}})),
+		"Refused":             send(urlErr(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")})),
+		"Reset":               send(urlErr(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("read: connection reset by peer")})),
+		"TLS":                 send(urlErr(errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority"))),
+		"ReadBroken":          send(fmt.Errorf("read the answer (HTTP 200): %w", io.ErrUnexpectedEOF)),
+		"Throttling":          &apiError{Status: 400, Code: "Throttling"},
+		"Throttling429":       &apiError{Status: 429, Code: "Whatever"},
+		"Unavailable":         &apiError{Status: 503, Code: "ServiceUnavailable"},
+		"NotImplemented":      &apiError{Status: 501, Code: "NotImplemented"},
+		"RequestTimeout":      &apiError{Status: 400, Code: "RequestTimeout"},
+		"NoSuchInvalidation":  &apiError{Status: 404, Code: "NoSuchInvalidation"},
+		"MessageSaysReset":    &apiError{Status: 400, Code: "InvalidArgument", Message: "connection reset"},
+		"Undecodable502":      &responseError{status: 502, err: errors.New("decode the error answer: EOF")},
+		"Undecodable429":      &responseError{status: 429, err: errors.New("decode the error answer: EOF")},
+		"Undecodable400":      &responseError{status: 400, err: errors.New("decode the error answer: EOF")},
+		"NoCredentials":       &credentialsError{err: errors.New("no AWS credentials in the environment")},
+		"CredentialsTimeout":  &credentialsError{err: urlErr(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("i/o timeout")})},
+		"CallTimeout":         send(urlErr(callTimeout{})),
+		"Exhausted":           &attemptsError{attempts: 4, err: &apiError{Status: 503, Code: "ServiceUnavailable"}},
+		"JoinedQuota":         errors.Join(&apiError{Status: 400, Code: "Throttling"}, &quotaError{available: 1, requested: 5}),
+		"PlainError":          errors.New("something else"),
+		"DeadlineInsideError": fmt.Errorf("x: %w", context.DeadlineExceeded),
+	} {
+		if got, want := retryable(err), std.IsErrorRetryable(err); got != want {
+			t.Errorf("%s (%v): retryable %v, the SDK %v", name, err, got, want)
+		}
+		if got, want := throttled(err), retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary; got != want {
+			t.Errorf("%s (%v): throttled %v, the SDK %v", name, err, got, want)
+		}
+	}
+}
+
+// callTimeout is an attempt cut off by the transport's call timeout, as provider's
+// transport reports it (a net.Error that times out).
+type callTimeout struct{}
+
+func (callTimeout) Error() string   { return "provider call timed out: no answer within 10s" }
+func (callTimeout) Timeout() bool   { return true }
+func (callTimeout) Temporary() bool { return true }
