@@ -1,7 +1,8 @@
 // Package awscloudfront is the "aws-cloudfront" driver: CloudFront's GetInvalidation,
 // ListInvalidations and CreateInvalidation (API 2020-05-31) through a small REST-XML
 // client of our own (client.go) on the official SDK's parts: its Signature Version 4
-// signer, its standard retryer and its credential providers. The SDK's CloudFront client
+// signer and its credential providers, with its standard retry policy written out
+// (retry.go). The SDK's CloudFront client
 // (github.com/aws/aws-sdk-go-v2/service/cloudfront) would cost the functions 0.7 MB of
 // binary for these three calls; it stays in the tests, which run it beside ours against
 // the simulator (sdk_test.go) and drive moto_server with it. Import it for its side effect:
@@ -95,7 +96,7 @@ func (d *driver) CheckID(id string) error {
 	return nil
 }
 
-// Describe makes one GetInvalidation call; the standard retryer retries throttling, 5xx
+// Describe makes one GetInvalidation call; the retry policy retries throttling, 5xx
 // and connection errors. An id CloudFront does not know yields no rows.
 func (d *driver) Describe(ctx context.Context, ids []string) ([]provider.Object, error) {
 	if len(ids) != 1 {
