@@ -7,12 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
-
 	"cdnwatch/shared/provider"
 )
 
@@ -27,22 +21,19 @@ const (
 
 // unknownInvalidation: CloudFront does not know the id in this distribution.
 func unknownInvalidation(err error) bool {
-	var nsi *types.NoSuchInvalidation
-	if errors.As(err, &nsi) {
-		return true
-	}
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchInvalidation"
+	var ae *apiError
+	return errors.As(err, &ae) && strings.EqualFold(ae.Code, "NoSuchInvalidation")
 }
 
-// mapError turns an SDK error (after the retryer is done) into *provider.Error, keeping
-// CloudFront's code and message, never a secret. Context errors stay unmapped.
+// mapError turns our client's error (after the retries are done) into *provider.Error,
+// keeping CloudFront's code and message, never a secret. Context errors stay unmapped.
 func (d *driver) mapError(ids []string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	pe := &provider.Error{Provider: Name}
-	if noCredentials(err) {
+	var ce *credentialsError
+	if errors.As(err, &ce) {
 		advice := missingEnvCredentials
 		if d.chain {
 			advice = missingCredentials
@@ -51,24 +42,24 @@ func (d *driver) mapError(ids []string, err error) error {
 		return pe
 	}
 	status := 0
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
+	var hs interface{ HTTPStatusCode() int }
+	if errors.As(err, &hs) {
+		status = hs.HTTPStatusCode()
 	}
-	var ae smithy.APIError
+	var ae *apiError
 	if !errors.As(err, &ae) {
 		// No answer from the API: connection trouble the retryer gave up on, or an answer
-		// it could not decode.
+		// that could not be read.
 		pe.Kind, pe.Message = provider.KindUnavailable, d.scrub(oneLine(err.Error()))
 		if status != 0 {
 			pe.Code = fmt.Sprintf("HTTP%d", status)
 		}
 		return pe
 	}
-	pe.Code = ae.ErrorCode()
-	pe.Message = d.scrub(oneLine(ae.ErrorMessage()))
-	if id := requestID(err); id != "" {
-		pe.Message += " (request id " + id + ")"
+	pe.Code = ae.Code
+	pe.Message = d.scrub(oneLine(ae.Message))
+	if ae.RequestID != "" {
+		pe.Message += " (request id " + ae.RequestID + ")"
 	}
 	pe.Kind = classify(pe.Code, status)
 	if pe.Code == "NoSuchDistribution" {
@@ -79,9 +70,9 @@ func (d *driver) mapError(ids []string, err error) error {
 	if pe.Kind == provider.KindInvalidID {
 		pe.IDs = append([]string(nil), ids...)
 	}
-	var mae *retry.MaxAttemptsError
-	if errors.As(err, &mae) {
-		pe.Message += fmt.Sprintf(" (after %d attempts)", mae.Attempt)
+	var exhausted *attemptsError
+	if errors.As(err, &exhausted) {
+		pe.Message += fmt.Sprintf(" (after %d attempts)", exhausted.attempts)
 	}
 	return pe
 }
@@ -100,7 +91,7 @@ func classify(code string, status int) provider.Kind {
 		"NoSuchDistribution":
 		return provider.KindInvalidID
 	}
-	if _, ok := retry.DefaultThrottleErrorCodes[code]; ok || status == http.StatusTooManyRequests {
+	if throttleCodes[code] || status == http.StatusTooManyRequests {
 		return provider.KindThrottled
 	}
 	switch {
@@ -110,26 +101,6 @@ func classify(code string, status int) provider.Kind {
 		return provider.KindAuth
 	}
 	return provider.KindBadRequest
-}
-
-// noCredentials: the default chain found nothing. The SDK gives this no type of its own:
-// its auth middleware wraps the chain's failure as "get identity: get credentials: ..."
-// (older signers: a v4.SigningError "failed to retrieve credentials").
-func noCredentials(err error) bool {
-	var se *v4.SigningError
-	if errors.As(err, &se) && strings.Contains(se.Error(), "retrieve credentials") {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "get identity: get credentials") || strings.Contains(msg, "failed to refresh cached credentials")
-}
-
-func requestID(err error) string {
-	var re interface{ ServiceRequestID() string }
-	if errors.As(err, &re) {
-		return re.ServiceRequestID()
-	}
-	return ""
 }
 
 func (d *driver) scrub(msg string) string {

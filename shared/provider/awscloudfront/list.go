@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-
 	"cdnwatch/shared/provider"
 )
 
@@ -44,41 +41,35 @@ func (d *driver) ListPage(ctx context.Context, q provider.ListQuery, cursor stri
 		}
 		dist = s
 	}
-	in := &cloudfront.ListInvalidationsInput{DistributionId: aws.String(dist), MaxItems: aws.Int32(listPageSize)}
-	if cursor != "" {
-		in.Marker = aws.String(cursor)
-	}
-	out, err := d.client.ListInvalidations(ctx, in)
+	list, err := d.client.ListInvalidations(ctx, dist, cursor, listPageSize)
 	if err != nil {
 		return nil, "", fmt.Errorf("ListInvalidations of distribution %s: %w", dist, d.mapError(nil, err))
-	}
-	list := out.InvalidationList
-	if list == nil {
-		return nil, "", nil
 	}
 	rows := make([]provider.Object, 0, len(list.Items))
 	reachedFrom := false
 	for _, s := range list.Items {
-		raw := aws.ToString(s.Status)
-		st, known := mapStatus(raw)
+		st, known := mapStatus(s.Status)
 		if !known {
-			d.log.WarnContext(ctx, "undocumented invalidation status, treated as running", "provider", Name, "status", raw)
+			d.log.WarnContext(ctx, "undocumented invalidation status, treated as running", "provider", Name, "status", s.Status)
 		}
-		created := aws.ToTime(s.CreateTime).UTC()
+		created, err := parseTime("InvalidationSummary CreateTime", s.CreateTime)
+		if err != nil {
+			return nil, "", fmt.Errorf("ListInvalidations of distribution %s: %w", dist, d.mapError(nil, err))
+		}
 		if created.Before(q.From) {
 			reachedFrom = true
 		}
-		rows = append(rows, provider.Object{TaskID: aws.ToString(s.Id), Type: "invalidation",
-			Status: st, RawStatus: raw, Created: created})
+		rows = append(rows, provider.Object{TaskID: s.ID, Type: "invalidation",
+			Status: st, RawStatus: s.Status, Created: created})
 	}
 	next := ""
-	if aws.ToBool(list.IsTruncated) && !reachedFrom {
-		if next = aws.ToString(list.NextMarker); next == "" {
+	if list.IsTruncated && !reachedFrom {
+		if next = list.NextMarker; next == "" {
 			// Ending here would report a window as complete with its older part unread.
 			return nil, "", fmt.Errorf("ListInvalidations of distribution %s: truncated page without a NextMarker", dist)
 		}
 	}
 	d.log.DebugContext(ctx, "listed", "provider", Name, "distribution", dist, "rows", len(rows),
-		"truncated", aws.ToBool(list.IsTruncated), "reachedFrom", reachedFrom)
+		"truncated", list.IsTruncated, "reachedFrom", reachedFrom)
 	return rows, next, nil
 }

@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-
 	"cdnwatch/shared/provider"
 )
 
@@ -26,7 +22,7 @@ import (
 //     create a new invalidation request", it returns the first one.
 //     https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
 //     We send SubmitRequest.Ref (derived from the submission's URLs and origin) as
-//     CallerReference, so the SDK's own retries and ours can never create a second
+//     CallerReference, so the retryer's attempts and ours can never create a second
 //     invalidation.
 //   - Rate: not documented; AWS's own tooling is throttled near 0.5 calls/s, which we keep.
 const (
@@ -87,15 +83,9 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 	for i, u := range req.URLs {
 		paths[i] = Path(u, req.Type)
 	}
-	// The transport paces every attempt (the SDK's retries included) at the action's rate.
+	// The transport paces every attempt (the retryer's included) at the action's rate.
 	ctx = provider.WithAPI(ctx, provider.API{Name: actCreate, QPS: createQPS})
-	out, err := d.client.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
-		DistributionId: aws.String(d.dist),
-		InvalidationBatch: &types.InvalidationBatch{
-			CallerReference: aws.String(req.Ref),
-			Paths:           &types.Paths{Quantity: aws.Int32(int32(len(paths))), Items: paths},
-		},
-	})
+	inv, err := d.client.CreateInvalidation(ctx, d.dist, req.Ref, paths)
 	if err != nil {
 		mapped := d.mapError(nil, err)
 		var pe *provider.Error
@@ -110,8 +100,8 @@ func (d *driver) Submit(ctx context.Context, req provider.SubmitRequest) ([]stri
 		}
 		return nil, fmt.Errorf("%s (%d paths) in distribution %s: %w", actCreate, len(paths), d.dist, mapped)
 	}
-	if out.Invalidation == nil || aws.ToString(out.Invalidation.Id) == "" {
+	if inv.ID == "" {
 		return nil, fmt.Errorf("%s (%d paths): the answer carries no invalidation id", actCreate, len(paths))
 	}
-	return []string{aws.ToString(out.Invalidation.Id)}, nil
+	return []string{inv.ID}, nil
 }
