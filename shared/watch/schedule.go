@@ -351,6 +351,13 @@ func (p Policy) next(t provider.Task, was Due, now time.Time, lo, hi time.Durati
 		// cannot confirm an estimate (stalled progress barely moves it), so it keeps its
 		// due time unless progress jumped ahead of what was expected.
 		keep := time.Unix(was.At, 0)
+		if ok && lagging(was, now.Add(eta), p.Min) {
+			// Too soon to confirm an estimate, but not to refute one: progress fell behind
+			// what the last look expected (it stalled, or moves in steps and the last step
+			// was seen late). Keep the due time, drop the expectation, so that look does
+			// not trust it.
+			return keep, 0
+		}
 		if !ok || !ahead(was, now.Add(eta), now, p.Min) {
 			return keep, was.E
 		}
@@ -408,6 +415,16 @@ func ahead(was Due, finish, now time.Time, tol time.Duration) bool {
 	}
 	expected := time.Unix(was.At, 0).Add(expectedAfter(was.E))
 	return expected.Sub(finish) > max(tol, expected.Sub(now)/4)
+}
+
+// lagging reports whether the finish estimated now is later than the previous look
+// expected by more than held allows.
+func lagging(was Due, finish time.Time, tol time.Duration) bool {
+	if was.E <= 0 || was.At <= 0 {
+		return false
+	}
+	off := expectedAfter(was.E)
+	return finish.Sub(time.Unix(was.At, 0).Add(off)) > tol+off/64
 }
 
 func clampTime(t, lo, hi time.Time) time.Time { return minTime(maxTime(t, lo), hi) }

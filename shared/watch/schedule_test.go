@@ -308,3 +308,37 @@ func TestRunsStayWithinBudget(t *testing.T) {
 		}
 	}
 }
+
+// A look made for other ids, too soon to confirm an estimate, can still refute one: a
+// task whose progress fell behind what its last look expected (steps seen late, a stall)
+// keeps its due time but loses the expectation, so that look does not trust it. Progress
+// on track keeps both. (Step25 tasks were seen up to 45 s late before: the look at 50 %
+// agreed with the look at 25 %, and the rides in between, which saw 25 % unchanged, were
+// ignored.)
+func TestRideAlongRefutesALaggingEstimate(t *testing.T) {
+	pol := DefaultPolicy().withDefaults()
+	// Created at t0; the look at 60 s saw 25 % and expected the finish at 240 s, due at 120 s.
+	due := t0.Add(120 * time.Second)
+	was := Due{At: due.Unix(), N: 1, E: expect(t0.Add(240*time.Second), due)}
+	now := t0.Add(100 * time.Second)
+	grid := guardGrid{start: t0, step: pol.Guard, lo: pol.Min}
+	mid := guardGrid{start: t0, step: 3 * pol.Guard, lo: pol.Min}
+	far := guardGrid{start: t0, step: 6 * pol.Guard, lo: pol.Min}
+	for _, tt := range []struct {
+		progress string
+		wantE    bool
+	}{
+		{"25%", false},   // still 25 % at 100 s: the finish moved out to 400 s
+		{"41.66%", true}, // linear: on track for 240 s
+	} {
+		o := provider.Object{TaskID: "1", Path: "https://static.example.com/1", Created: t0,
+			Status: provider.Running, Progress: tt.progress}
+		at, e := pol.next(provider.Aggregate("1", []provider.Object{o}), was, now, pol.Min, pol.Max, grid, mid, far)
+		if !at.Equal(due) {
+			t.Errorf("%s at 100 s: due %v, want the kept %v", tt.progress, at.Sub(t0), due.Sub(t0))
+		}
+		if (e != 0) != tt.wantE {
+			t.Errorf("%s at 100 s: expectation %d, want kept %v", tt.progress, e, tt.wantE)
+		}
+	}
+}
