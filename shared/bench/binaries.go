@@ -96,40 +96,6 @@ func goBuild(ctx context.Context, out, pkg, goos, goarch string, tags []string) 
 	return nil
 }
 
-// ColdStart is process start → first response under the fake runtime API.
-type ColdStart struct {
-	Name     string
-	Min, Med time.Duration
-	Runs     int
-}
-
-// MeasureColdStart runs each function binary `runs` times on one bare Watch document of
-// one finished task: the first response needs one real call to the simulator.
-func MeasureColdStart(ctx context.Context, lambdaBin, fcBin string, runs int) ([]ColdStart, error) {
-	sim := cdnsim.New(cdnsim.Options{AccessKeyID: KeyID, AccessKeySecret: Secret})
-	srv := httptest.NewServer(sim.Handler("aliyun-cdn"))
-	defer srv.Close()
-	id := sim.AddTask("aliyun-cdn", cdnsim.Task{Created: time.Now().Add(-time.Hour),
-		Objects: []cdnsim.Object{{Path: "http://static.example.com/a.js", Type: cdnsim.TypeFile, Duration: time.Second}}})
-	event := []byte(`{"v":1,"provider":"aliyun-cdn","taskIds":["` + id + `"]}`)
-	env := []string{"CDNWATCH_ALIYUN_CDN_ENDPOINT=" + srv.URL, "HOME=" + os.TempDir(), "CDNWATCH_LOG_LEVEL=warn",
-		"ALIBABA_CLOUD_ACCESS_KEY_ID=" + KeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + Secret}
-	var out []ColdStart
-	for _, b := range []struct{ name, bin, platform string }{{"lambda", lambdaBin, "lambda"}, {"fc", fcBin, "fc"}} {
-		var times []time.Duration
-		for i := 0; i < runs; i++ {
-			res, err := invokeOnce(ctx, b.platform, b.bin, event, env, i)
-			if err != nil {
-				return nil, fmt.Errorf("%s cold start: %w", b.name, err)
-			}
-			times = append(times, res.FirstReply)
-		}
-		slices.Sort(times)
-		out = append(out, ColdStart{Name: b.name, Min: times[0], Med: times[len(times)/2], Runs: runs})
-	}
-	return out, nil
-}
-
 // Memory is the peak resident set of a process.
 type Memory struct {
 	What    string
@@ -270,6 +236,10 @@ func MeasureStartup(ctx context.Context, bins []Binary, runs int) ([]Startup, er
 	return out, nil
 }
 
+// FormatSize is a binary's size as the targets are stated (MB = 10^6 bytes), with two
+// decimals so that 9.96 MB does not read as 10.0.
+func FormatSize(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
+
 // WriteStartup writes the side-by-side table: each function build next to the
 // hello-world of its runtime library.
 func WriteStartup(w io.Writer, st []Startup) {
@@ -282,7 +252,7 @@ func WriteStartup(w io.Writer, st []Startup) {
 		if tags == "" {
 			tags = "(none)"
 		}
-		fmt.Fprintf(w, "| %s | `%s` | %.1f MB | %s / %s | %.1f MB |\n", s.Binary.Name, tags, float64(s.Binary.Size)/1e6,
+		fmt.Fprintf(w, "| %s | `%s` | %s | %s / %s | %.1f MB |\n", s.Binary.Name, tags, FormatSize(s.Binary.Size),
 			s.Min.Round(100*time.Microsecond), s.Med.Round(100*time.Microsecond), float64(s.MaxRSS)/1e6)
 	}
 }

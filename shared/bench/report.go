@@ -86,17 +86,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	}
 	fmt.Fprintf(&b, "\n## Binaries and cold start\n\nBuilt with `-trimpath -ldflags '-s -w'` (as `make build`).\n\n| binary | size |\n|---|---|\n")
 	for _, bin := range bins[:3] {
-		fmt.Fprintf(&b, "| %s | %.1f MB |\n", bin.Name, float64(bin.Size)/1e6)
-	}
-	logf("cold start")
-	cs, err := MeasureColdStart(ctx, bins[0].HostPath, bins[1].HostPath, 7)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(&b, "\nProcess start → first response under a fake runtime API (host build of the same code), one bare\n")
-	fmt.Fprintf(&b, "Watch document of one finished task: the time includes one real call to the simulator.\n\n| function | runs | min | median |\n|---|---|---|---|\n")
-	for _, c := range cs {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", c.Name, c.Runs, c.Min.Round(100*time.Microsecond), c.Med.Round(100*time.Microsecond))
+		fmt.Fprintf(&b, "| %s | %s (%d bytes) |\n", bin.Name, FormatSize(bin.Size), bin.Size)
 	}
 	logf("startup against the runtime libraries' hello-worlds")
 	st, err := MeasureStartup(ctx, bins, 7)
