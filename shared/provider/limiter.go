@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -16,10 +17,6 @@ const (
 	GuardStep      = 10 * time.Millisecond
 	MaxWindowGuard = 100 * time.Millisecond
 )
-
-// stallFactor: an answer time beyond this many times the moving average is taken for a
-// stall that may have happened before the provider counted the call.
-const stallFactor = 1.25
 
 // Pacer is the client side of one API's rate limit for one account: at most N calls in
 // any sliding window (N = ⌊share⌋ per second), spaced evenly (one call per W/N, W = 1 s +
@@ -37,17 +34,17 @@ const stallFactor = 1.25
 //
 //	write + guard + stall, at most its answer, and never before grant + guard,
 //
-// stall being the part of its answer time (write to answer) beyond 1.25 × the moving
-// average of answer times on this API. A stall before the provider's counter shows in
-// the answer time, so it holds the place as long as it lasted (at most until the answer,
-// by which the provider has surely counted the call); the ordinary variation of a far
-// provider's answer time (within a quarter over the average) costs no pace. A call still
-// in flight counts the same way with its answer time so far: once it is past 1.25 × the
-// average it may be a stall and counts until it ends; a far provider's call that is still
-// within it stops counting one W after its write, however long its answer then takes.
-// The model's one blind spot is a request leg that alone jitters by more than the guard
-// while the whole answer time stays ordinary: the guard's widening on throttling is for
-// that.
+// stall being the part of its answer time (write to answer) beyond what is ordinary on
+// this API: 1.5 × the median of its last 32 answer times (see ordinaryLocked). A
+// stall before the provider's counter shows in the answer time, so it holds the place as
+// long as it lasted (at most until the answer, by which the provider has surely counted
+// the call); the ordinary variation of a far provider's answer time costs no pace. A call
+// still in flight counts the same way with its answer time so far: once past the ordinary
+// it may be a stall and counts until it ends; a far provider's call still within it stops
+// counting one W after its write, however long its answer then takes (before any answer
+// the ordinary is taken as one W). The model's one blind spot is a request leg that alone
+// jitters by more than the guard while the whole answer time stays ordinary: the guard's
+// widening on throttling is for that.
 type Pacer struct {
 	api string
 	log *slog.Logger
@@ -63,8 +60,9 @@ type Pacer struct {
 	turns []*Turn
 	// changed is closed (and replaced) whenever a call is written or ends.
 	changed chan struct{}
-	// answerAvg is the moving average (weight 1/8) of answer times (write to answer).
-	answerAvg time.Duration
+	// answers are the last answer times (write to answer), a ring of answerRing.
+	answers []time.Duration
+	nextAns int
 	// lastCut is the last multiplicative decrease; lastRaise the last additive increase;
 	// lastSeen the last refusal, burst how many came within one window of each other.
 	lastCut, lastRaise, lastSeen time.Time
@@ -195,14 +193,39 @@ func (t *Turn) Done(answered time.Time) {
 	if wrote.IsZero() || wrote.After(answered) {
 		wrote = t.granted // not seen: from the grant, and the whole answer time may be a stall
 	}
-	t.end = p.endLocked(t.granted, wrote, answered, answered)
-	answer := answered.Sub(wrote)
-	if p.answerAvg == 0 {
-		p.answerAvg = max(answer, time.Microsecond)
-	} else {
-		p.answerAvg += (answer - p.answerAvg) / 8
-	}
+	t.end = p.endLocked(t.granted, wrote, answered, answered, p.ordinaryLocked())
+	p.observeLocked(answered.Sub(wrote))
 	p.signalLocked()
+}
+
+// answerRing is how many recent answer times the ordinary is judged by.
+const answerRing = 32
+
+// observeLocked keeps one answer time.
+func (p *Pacer) observeLocked(r time.Duration) {
+	if len(p.answers) < answerRing {
+		p.answers = append(p.answers, r)
+		return
+	}
+	p.answers[p.nextAns] = r
+	p.nextAns = (p.nextAns + 1) % answerRing
+}
+
+// ordinaryLocked is the longest answer time that is not taken for a stall: 1.5 × the
+// median of the last answers (zero before any). The median, because the stalls it must
+// tell apart would drag a mean (and a deviation) up with them: one call in ten stalling
+// 150 ms on a 2 ms path takes a mean to 10 ms and TCP's SRTT + 4·RTTVAR to 60 ms, while
+// the median stays at 2 ms. Half again over it covers a far provider's ordinary spread
+// (answers of 400 ms ± 25% all stay under 600 ms).
+func (p *Pacer) ordinaryLocked() time.Duration {
+	if len(p.answers) == 0 {
+		return 0
+	}
+	var buf [answerRing]time.Duration
+	a := buf[:len(p.answers)]
+	copy(a, p.answers)
+	slices.Sort(a)
+	return a[len(a)/2] * 3 / 2
 }
 
 func (p *Pacer) signalLocked() {
@@ -211,12 +234,13 @@ func (p *Pacer) signalLocked() {
 }
 
 // endLocked is when a call stops counting, less one span: at now for a call written at
-// wrote (answered: when it ended, zero while in flight). See Pacer.
-func (p *Pacer) endLocked(granted, wrote, answered, now time.Time) time.Time {
+// wrote (answered: when it ended, zero while in flight), where answers up to ordinary
+// are not stalls (zero: none known, and the whole answer time may be a stall). See Pacer.
+func (p *Pacer) endLocked(granted, wrote, answered, now time.Time, ordinary time.Duration) time.Time {
 	guard := p.w - p.span
-	stall := now.Sub(wrote) // the first call, with no average yet: all of it
-	if p.answerAvg > 0 {
-		stall = max(0, stall-time.Duration(stallFactor*float64(p.answerAvg)))
+	stall := now.Sub(wrote)
+	if ordinary > 0 {
+		stall = max(0, stall-ordinary)
 	}
 	end := wrote.Add(guard + stall)
 	if !answered.IsZero() && end.After(answered) {
@@ -252,10 +276,19 @@ func (p *Pacer) countLocked(now time.Time) (int, time.Time) {
 			kept = append(kept, t)
 		default: // in flight
 			kept = append(kept, t)
-			if free := p.endLocked(t.granted, t.wrote, time.Time{}, now).Add(p.span); now.Before(free) {
+			// Before any answer there is no average to tell a stall by: a call in flight
+			// then counts as the turn-time pacer counted it, one W from its write (an
+			// answer, when it comes, still counts the whole answer time as a stall). So
+			// a far provider's first calls do not hold the first window for their whole
+			// answer time.
+			ordinary := p.ordinaryLocked()
+			if ordinary == 0 {
+				ordinary = p.w
+			}
+			if free := p.endLocked(t.granted, t.wrote, time.Time{}, now, ordinary).Add(p.span); now.Before(free) {
 				n++
 				// Still ordinary at its free time (a far provider): it stops counting then.
-				if threshold := time.Duration(stallFactor * float64(p.answerAvg)); p.answerAvg > 0 && free.Sub(t.wrote) <= threshold {
+				if free.Sub(t.wrote) <= ordinary {
 					soonest(free)
 				}
 			}

@@ -107,40 +107,69 @@ func TestPacerHoldsSlotsUntilTheCallEnds(t *testing.T) {
 }
 
 // Where a call's place ends (before its last span): a guard after its write, extended by
-// the part of its answer time that is a stall (beyond 1.25 × the average), never past
-// its answer, never before its grant plus the guard.
+// the part of its answer time that is a stall (beyond the ordinary), never past its
+// answer, never before its grant plus the guard.
 func TestPacerEndOfACall(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	for _, tt := range []struct {
 		name            string
-		avg             time.Duration // the moving average before the call
+		ordinary        time.Duration // the longest answer time not taken for a stall
 		wrote, answered time.Duration // after the grant at t0; -1: not seen
 		want            time.Duration
 	}{
-		{"far provider, ordinary answer: a guard after the write", ms(400), ms(2), ms(480), ms(2) + WindowGuard},
-		{"far provider, a quarter over average is still ordinary", ms(400), ms(0), ms(500), WindowGuard},
-		{"far provider, slow answer: the excess may have been on the way in", ms(400), ms(0), ms(700), WindowGuard + ms(200)},
-		{"loopback stall: held until the answer", ms(2), ms(1), ms(80), ms(80)},
-		{"late write (a dial, a busy core): from the write", ms(2), ms(60), ms(62), ms(62)},
-		{"fast answer: never before grant plus guard", ms(2), ms(0), ms(1), WindowGuard},
-		{"write not seen: from the grant, the answer time all stall", ms(2), -1, ms(50), ms(50)},
-		{"first call (no average): held until its answer", 0, ms(0), ms(300), ms(300)},
+		{"far provider, ordinary answer: a guard after the write", ms(500), ms(2), ms(480), ms(2) + WindowGuard},
+		{"far provider, just ordinary", ms(500), ms(0), ms(500), WindowGuard},
+		{"far provider, slow answer: the excess may have been on the way in", ms(500), ms(0), ms(700), WindowGuard + ms(200)},
+		{"loopback stall: held until the answer", ms(3), ms(1), ms(80), ms(80)},
+		{"late write (a dial, a busy core): from the write", ms(3), ms(60), ms(62), ms(62)},
+		{"fast answer: never before grant plus guard", ms(3), ms(0), ms(1), WindowGuard},
+		{"write not seen: from the grant, the answer time all stall", ms(3), -1, ms(50), ms(50)},
+		{"first call (nothing ordinary yet): held until its answer", 0, ms(0), ms(300), ms(300)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := NewPacer("query", 10, nil)
-			p.answerAvg = tt.avg
-			var wrote time.Time
+			wrote := t0 // not seen: from the grant, as Done does
 			if tt.wrote >= 0 {
 				wrote = t0.Add(tt.wrote)
 			}
-			if wrote.IsZero() {
-				wrote = t0 // as Done does
-			}
-			if got := p.endLocked(t0, wrote, t0.Add(tt.answered), t0.Add(tt.answered)).Sub(t0); got != tt.want {
+			if got := p.endLocked(t0, wrote, t0.Add(tt.answered), t0.Add(tt.answered), tt.ordinary).Sub(t0); got != tt.want {
 				t.Errorf("end %v after the grant, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// What is ordinary follows the path: a far provider's answers spread ±25% are all
+// ordinary; a loopback path's few milliseconds make a 50 ms stall stand out, even when
+// one call in ten stalls.
+func TestPacerOrdinaryAnswerTime(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	r := rand.New(rand.NewSource(1))
+	for _, tt := range []struct {
+		name     string
+		answer   func() time.Duration
+		min, max time.Duration
+	}{
+		{"far path, 300–500 ms", func() time.Duration { return ms(300 + r.Intn(201)) }, ms(500), ms(800)},
+		{"loopback, 1–3 ms", func() time.Duration { return ms(1 + r.Intn(3)) }, ms(1), ms(10)},
+		{"loopback, one in ten stalls up to 150 ms", func() time.Duration {
+			if r.Intn(10) == 0 {
+				return ms(1 + r.Intn(150))
+			}
+			return ms(1 + r.Intn(3))
+		}, ms(1), ms(10)},
+	} {
+		p := NewPacer("query", 10, nil)
+		for range 200 {
+			p.observeLocked(tt.answer())
+		}
+		if o := p.ordinaryLocked(); o < tt.min || o > tt.max {
+			t.Errorf("%s: ordinary %v, want from %v to %v", tt.name, o, tt.min, tt.max)
+		}
+	}
+	if o := NewPacer("query", 10, nil).ordinaryLocked(); o != 0 {
+		t.Errorf("before any answer: ordinary %v, want 0 (none known)", o)
 	}
 }
 
@@ -386,28 +415,37 @@ func TestPacerBoundHoldsThroughStalls(t *testing.T) {
 }
 
 // A far provider's calls still within their ordinary answer time stop counting one W
-// after their write: slow answers do not slow the pace.
+// after their write: slow answers do not slow the pace. Before any answer (no average
+// yet) written calls in flight count the same way, so the first window is not held for
+// the first answers' whole time.
 func TestPacerFarCallsInFlightStopCounting(t *testing.T) {
-	p := NewPacer("query", 3, nil)
-	p.answerAvg = 1500 * time.Millisecond
-	_, w := p.Window()
-	start := time.Now()
-	for range 3 {
-		turn, _, err := p.Acquire(context.Background())
-		if err != nil {
-			t.Fatal(err)
+	for _, avg := range []time.Duration{1500 * time.Millisecond, 0} {
+		p := NewPacer("query", 3, nil)
+		if avg > 0 {
+			p.observeLocked(avg)
 		}
-		turn.Wrote(time.Now())
-		defer turn.Done(time.Time{})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), w+500*time.Millisecond)
-	defer cancel()
-	turn, _, err := p.Acquire(ctx)
-	if err != nil {
-		t.Fatalf("a fourth turn with three ordinary calls of a far provider in flight: %v", err)
-	}
-	defer turn.Done(time.Time{})
-	if got := time.Since(start); got < w-5*time.Millisecond {
-		t.Errorf("the fourth turn came %v after the first, within one window %v", got, w)
+		_, w := p.Window()
+		start := time.Now()
+		var turns []*Turn
+		for range 3 {
+			turn, _, err := p.Acquire(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			turn.Wrote(time.Now())
+			turns = append(turns, turn)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), w+500*time.Millisecond)
+		turn, _, err := p.Acquire(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("average %v: a fourth turn with three ordinary calls in flight: %v", avg, err)
+		}
+		if got := time.Since(start); got < w-5*time.Millisecond {
+			t.Errorf("average %v: the fourth turn came %v after the first, within one window %v", avg, got, w)
+		}
+		for _, t := range append(turns, turn) {
+			t.Done(time.Time{})
+		}
 	}
 }
