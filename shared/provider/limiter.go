@@ -117,19 +117,6 @@ func (p *Pacer) Ceiling() float64 {
 	return p.ceiling
 }
 
-// Wait is Acquire for a call whose request and answer the caller cannot see: it counts
-// for a full W from its grant.
-func (p *Pacer) Wait(ctx context.Context) (time.Duration, error) {
-	t, waited, err := p.Acquire(ctx)
-	if err == nil {
-		p.mu.Lock()
-		t.end = t.granted.Add(p.w - p.span)
-		p.signalLocked()
-		p.mu.Unlock()
-	}
-	return waited, err
-}
-
 // Acquire blocks until the caller may send one request and returns its Turn and how long
 // it waited. The caller must call Done once the attempt has ended (and Wrote when its
 // request was written, if it can tell). It fails only when ctx ends first.
