@@ -249,6 +249,14 @@ func (p *Pacer) countLocked(now time.Time) (int, time.Time) {
 			wake = t
 		}
 	}
+	// Before any answer there are no answer times to tell a stall by: a call in flight
+	// then counts as the turn-time pacer counted it, one W from its write (its answer,
+	// when it comes, still counts whole). So a far provider's first calls do not hold the
+	// first window for their whole answer time.
+	ordinary := p.ordinaryLocked()
+	if ordinary == 0 {
+		ordinary = p.w
+	}
 	n, kept := 0, p.turns[:0]
 	for _, t := range p.turns {
 		switch {
@@ -263,15 +271,6 @@ func (p *Pacer) countLocked(now time.Time) (int, time.Time) {
 			kept = append(kept, t)
 		default: // in flight
 			kept = append(kept, t)
-			// Before any answer there is no average to tell a stall by: a call in flight
-			// then counts as the turn-time pacer counted it, one W from its write (an
-			// answer, when it comes, still counts the whole answer time as a stall). So
-			// a far provider's first calls do not hold the first window for their whole
-			// answer time.
-			ordinary := p.ordinaryLocked()
-			if ordinary == 0 {
-				ordinary = p.w
-			}
 			if free := p.endLocked(t.granted, t.wrote, time.Time{}, now, ordinary).Add(p.span); now.Before(free) {
 				n++
 				// Still ordinary at its free time (a far provider): it stops counting then.
