@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,13 +17,7 @@ import (
 // process, then `cdnwatch watch` with the exports and the command it printed. Some tasks
 // fail, so watch exits 1 and names every failed object with its path and reason.
 func TestBinaryWatchAgainstSeparateSim(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command; skipped with -short")
-	}
-	bin := filepath.Join(t.TempDir(), "cdnwatch")
-	if out, err := exec.Command("go", "build", "-o", bin, "cdnwatch/cmd/cdnwatch").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binary(t) // built once per run; skipped with -short
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	sim := exec.CommandContext(ctx, bin, "sim", "--provider", "aliyun-cdn", "--addr", "127.0.0.1:0",

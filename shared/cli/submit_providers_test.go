@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,13 +18,7 @@ import (
 // provider's SDK and watched to the end; a prefetch object that fails is named with its
 // path on stderr and makes the exit code 1.
 func TestBinarySubmitEveryProvider(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command; skipped with -short")
-	}
-	bin := filepath.Join(t.TempDir(), "cdnwatch")
-	if out, err := exec.Command("go", "build", "-o", bin, "cdnwatch/cmd/cdnwatch").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binary(t) // built once per run; skipped with -short
 	scopes := map[string][]string{
 		"aws-cloudfront": {"--scope", "distributionId=" + cdnsim.CloudFrontDistributionID},
 		"volc-mcdn":      {"--scope", "cloudAccountId=aliyun-prod"},

@@ -16,6 +16,7 @@ import (
 
 	"cdnwatch/shared/config"
 	"cdnwatch/shared/engine"
+	"cdnwatch/shared/internal/ctxsleep"
 	"cdnwatch/shared/notify"
 	"cdnwatch/shared/provider"
 	"cdnwatch/shared/watch"
@@ -341,7 +342,7 @@ func (r *watchRun) run(parent context.Context) int {
 		}
 		r.disp.providerFailing(err, wait)
 		backoff *= 2
-		if sleepCtx(ctx, wait) != nil {
+		if ctxsleep.Sleep(ctx, wait) != nil {
 			break
 		}
 	}
@@ -359,7 +360,7 @@ func (r *watchRun) run(parent context.Context) int {
 	if !interrupted && refused == nil && !r.cur.Finished() {
 		// The next poll would come after the deadline (or the deadline cut a call short):
 		// at the deadline, one last poll and the timeout notice, in a few seconds.
-		if sleepCtx(parent, time.Until(deadline())) != nil {
+		if ctxsleep.Sleep(parent, time.Until(deadline())) != nil {
 			interrupted = true
 		} else {
 			r.finalHop(parent)
@@ -373,20 +374,6 @@ func (r *watchRun) run(parent context.Context) int {
 		r.printJSON()
 	}
 	return res.code
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // restart dates a new watch's state from when the command began it: Step records the

@@ -130,7 +130,7 @@ func (p *Pacer) Acquire(ctx context.Context) (*Turn, time.Duration, error) {
 	}
 	p.next = at.Add(time.Duration(float64(time.Second) / p.rate))
 	p.mu.Unlock()
-	if err := sleepUntil(ctx, at); err != nil {
+	if err := sleepUntilOr(ctx, at, nil); err != nil {
 		return nil, time.Since(start), err
 	}
 	// The hard bound: never the (n+1)th call within the window, whatever the pace did
@@ -349,7 +349,8 @@ func (p *Pacer) ThrottledCount() int64 {
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
-// sleepUntilOr sleeps until t (forever when t is zero) or until ch is closed.
+// sleepUntilOr sleeps until t (forever when t is zero) or until ch is closed (never,
+// when nil), or until ctx ends.
 func sleepUntilOr(ctx context.Context, t time.Time, ch <-chan struct{}) error {
 	var tc <-chan time.Time
 	if !t.IsZero() {
@@ -365,21 +366,6 @@ func sleepUntilOr(ctx context.Context, t time.Time, ch <-chan struct{}) error {
 	case <-tc:
 		return nil
 	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
-func sleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)

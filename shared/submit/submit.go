@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"cdnwatch/shared/internal/ctxsleep"
 	"cdnwatch/shared/provider"
 )
 
@@ -456,14 +457,7 @@ func (s *Submitter) pause(ctx context.Context, d time.Duration) error {
 	if s.Pause != nil {
 		return s.Pause(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return ctxsleep.Sleep(ctx, d)
 }
 
 func (s *Submitter) log() *slog.Logger {

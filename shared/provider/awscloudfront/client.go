@@ -36,6 +36,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	smithytime "github.com/aws/smithy-go/time"
+
+	"cdnwatch/shared/internal/ctxsleep"
 )
 
 const (
@@ -236,7 +238,7 @@ func (c *client) call(ctx context.Context, op, method, path string, query url.Va
 		}
 		delay := c.retryer.delay(attempt, err)
 		c.log.DebugContext(ctx, "retrying", "provider", Name, "operation", op, "attempt", attempt+1, "delay", delay, "error", err)
-		if err := sleep(ctx, delay); err != nil {
+		if err := ctxsleep.Sleep(ctx, delay); err != nil {
 			return err
 		}
 	}

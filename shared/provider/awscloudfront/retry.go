@@ -1,7 +1,6 @@
 package awscloudfront
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -205,16 +204,4 @@ func httpStatus(err error) int {
 		return st.HTTPStatusCode()
 	}
 	return 0
-}
-
-// sleep waits d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
