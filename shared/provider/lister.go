@@ -133,12 +133,12 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 		type key struct{ id, path string }
 		seen := map[key]struct{}{}
 		cursor := ""
-		var turns []*Turn
 		for page := 1; ; page++ {
 			if page > maxListPages {
 				yield(Object{}, fmt.Errorf("list %s: more than %d pages; giving up", c.drv.Name(), maxListPages))
 				return
 			}
+			var turns []*Turn // this page call's places, when we pace it ourselves
 			if c.tr == nil {
 				// No transport of ours under the driver: pace the page call itself.
 				for _, p := range c.pacersFor(API{Name: APIList}) {
@@ -158,7 +158,6 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Object, error]
 			for _, turn := range turns {
 				turn.Done(time.Now()) // no transport of ours: the write is not seen
 			}
-			turns = turns[:0]
 			if err != nil {
 				yield(Object{}, fmt.Errorf("list %s: page %d: %w", c.drv.Name(), page, err))
 				return
